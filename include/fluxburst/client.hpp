@@ -1,0 +1,121 @@
+// fluxburst::Client: discovers and loads plugins, and runs burst cycles.
+//
+//   fluxburst::Client client(std::make_shared<fluxburst::FileQueue>("jobs.json"));
+//   client.load("mock", {{"max_nodes", 8}});
+//   fluxburst::BurstReport report = client.run_burst();
+//
+// A Client is not thread-safe: use it from one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <fluxburst/export.hpp>
+#include <fluxburst/ordering.hpp>
+#include <fluxburst/params.hpp>
+#include <fluxburst/queue.hpp>
+#include <fluxburst/report.hpp>
+#include <fluxburst/selectors.hpp>
+
+namespace fluxburst {
+
+class BurstPlugin;
+
+/// A plugin found on the search path, described without initialising it.
+struct PluginDescription {
+    std::string name;
+    std::string version;
+    std::string description;
+    std::string path;
+    ParamSchema parameters;
+    /// Why the file cannot be used (not a shared object, no entry point, ABI
+    /// mismatch, bad schema, unsafe permissions); empty when it is usable.
+    std::string error;
+    bool ok() const { return error.empty(); }
+};
+
+class FLUXBURST_API Client {
+public:
+    /// A client reading jobs from `queue` (a MockQueue with the sample job when null).
+    explicit Client(std::shared_ptr<JobQueue> queue = nullptr);
+    ~Client();
+    Client(Client&&) noexcept;
+    Client& operator=(Client&&) noexcept;
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    void set_queue(std::shared_ptr<JobQueue> queue);
+    JobQueue& queue() const;
+
+    // ---- plugins ----------------------------------------------------------
+
+    /// Search `dir` after FLUXBURST_PLUGIN_PATH and before the installed directory.
+    void add_plugin_dir(const std::string& dir);
+    /// Whether to search the installed plugin directory (default: true).
+    void set_search_installed_dir(bool search);
+    /// The directories searched, in order: FLUXBURST_PLUGIN_PATH (colon-separated),
+    /// added directories, the installed plugin directory.
+    std::vector<std::string> plugin_dirs() const;
+    /// The directory `cmake --install` puts plugins in.
+    static std::string installed_plugin_dir();
+
+    /// Every plugin on the search path, usable or not (see PluginDescription::error).
+    std::vector<PluginDescription> discover() const;
+
+    /// Load plugin `name`: find libfluxburst_<name>.so, check its ABI version, merge
+    /// and check parameters (defaults < `params` < FLUXBURST_<KEY> < `overrides`),
+    /// initialise it, call its validate(). Plugins keep load order. Throws
+    /// PluginError or ParamError naming the plugin, the file and the reason.
+    BurstPlugin& load(const std::string& name, const nlohmann::json& params = nlohmann::json::object(),
+                      const nlohmann::json& overrides = nullptr);
+
+    /// The parameters load() would give plugin `name`, without loading it.
+    nlohmann::json resolve_params(const std::string& name,
+                                  const nlohmann::json& params = nlohmann::json::object(),
+                                  const nlohmann::json& overrides = nullptr) const;
+
+    /// Loaded plugins, in load order.
+    std::vector<BurstPlugin*> plugins() const;
+    /// A loaded plugin by name, or nullptr.
+    BurstPlugin* plugin(const std::string& name) const;
+
+    // ---- policy -------------------------------------------------------------
+
+    void set_selector(Selector selector);
+    /// Back to selectors::burstable().
+    void reset_selector();
+    void set_ordering(Ordering ordering);
+    /// Back to ordering::in_order().
+    void reset_ordering();
+
+    // ---- cycles ---------------------------------------------------------------
+
+    /// One burst cycle: list the queue, select, offer each selected job to the
+    /// plugins in the ordering's order until one accepts, mark accepted jobs
+    /// scheduled (queue and job), then run() every plugin that accepted jobs. With no
+    /// selected jobs, returns early and runs no plugin. A plugin's exception is
+    /// caught and reported; an unreadable queue, or a failure to mark, throws
+    /// QueueError (then no job is recorded as accepted and no plugin runs).
+    BurstReport run_burst();
+
+    /// The same decisions as run_burst() without acting on them: plugins'
+    /// schedule() is asked, but nothing is marked, accepted or run.
+    BurstReport plan_burst();
+
+    /// Ask plugin `name` for a burst of `nodes` nodes (and `tasks` tasks, default
+    /// one per node), no jobs involved. Throws PluginError for an unknown plugin.
+    BurstReport request_burst(const std::string& name, std::int64_t nodes, std::int64_t tasks = 0);
+
+    /// Call unburst() on every loaded plugin (or only on `name`).
+    BurstReport run_unburst(const std::string& name = "");
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fluxburst

@@ -1,0 +1,15 @@
+// The umbrella header: everything a program that embeds flux-burst uses.
+#pragma once
+
+#include <fluxburst/atomic_file.hpp>
+#include <fluxburst/client.hpp>
+#include <fluxburst/config.hpp>
+#include <fluxburst/error.hpp>
+#include <fluxburst/job.hpp>
+#include <fluxburst/log.hpp>
+#include <fluxburst/ordering.hpp>
+#include <fluxburst/params.hpp>
+#include <fluxburst/plugin.hpp>
+#include <fluxburst/queue.hpp>
+#include <fluxburst/report.hpp>
+#include <fluxburst/selectors.hpp>

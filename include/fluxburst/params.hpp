@@ -1,0 +1,84 @@
+// Plugin parameters: the schema a plugin declares and the validated values it gets.
+//
+// A plugin declares each parameter once (name, type, default, required, help). The
+// client merges values, lowest precedence first: the declared defaults, the values
+// given to Client::load, the environment (FLUXBURST_<KEY>, key upper-cased), and
+// finally explicit overrides (what a command line gives). Every error names the
+// plugin and the key.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <fluxburst/export.hpp>
+
+namespace fluxburst {
+
+/// The type of a parameter value.
+enum class ParamType { String, Integer, Number, Boolean, List };
+
+/// "string", "integer", "number", "boolean" or "list".
+FLUXBURST_API const char* to_string(ParamType type);
+
+/// One declared parameter.
+struct ParamSpec {
+    std::string name;           ///< lower-case key, [a-z0-9_]
+    ParamType type = ParamType::String;
+    nlohmann::json default_value;  ///< null: no default
+    bool required = false;      ///< must be given (by load, env or override)
+    std::string help;           ///< one line shown by `flux-burst plugins NAME`
+};
+
+using ParamSchema = std::vector<ParamSpec>;
+
+/// The schema as JSON (an array of {name, type, default, required, help}).
+FLUXBURST_API nlohmann::json schema_to_json(const ParamSchema& schema);
+
+/// Parse and check a schema from JSON. Throws ParamError naming `plugin` when an
+/// entry is malformed: missing name, bad name, unknown type, duplicate name, or a
+/// default that does not have the declared type.
+FLUXBURST_API ParamSchema schema_from_json(const nlohmann::json& j, const std::string& plugin);
+
+/// Convert text (an environment variable, a `--param` value) to a value of the
+/// parameter's type. Integers and numbers must be whole strings ("8", "2.5");
+/// booleans accept true/false, yes/no, on/off, 1/0; lists accept a JSON array or
+/// comma-separated items. Throws ParamError naming plugin, key and `origin`.
+FLUXBURST_API nlohmann::json parse_param_value(const ParamSpec& spec, const std::string& text,
+                                               const std::string& plugin,
+                                               const std::string& origin);
+
+/// Merge and validate parameters (see the top of this file). `given` and
+/// `overrides` must be JSON objects (or null). Throws ParamError on an unknown key
+/// (suggesting the closest declared key), a wrong type (expected and given) or a
+/// missing required key.
+FLUXBURST_API nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema,
+                                          const nlohmann::json& given,
+                                          const nlohmann::json& overrides = nullptr);
+
+/// Validated parameter values, as a plugin sees them.
+class FLUXBURST_API Params {
+public:
+    Params() = default;
+    explicit Params(nlohmann::json values) : values_(std::move(values)) {}
+
+    bool has(const std::string& key) const;
+    /// Typed getters; throw ParamError when the key is absent or of another type.
+    std::string get_string(const std::string& key) const;
+    std::int64_t get_int(const std::string& key) const;
+    double get_number(const std::string& key) const;
+    bool get_bool(const std::string& key) const;
+    std::vector<std::string> get_list(const std::string& key) const;
+
+    /// All values as one JSON object.
+    const nlohmann::json& json() const { return values_; }
+
+private:
+    const nlohmann::json& at(const std::string& key) const;
+    nlohmann::json values_ = nlohmann::json::object();
+};
+
+}  // namespace fluxburst

@@ -1,0 +1,184 @@
+// The plugin contract: the base class plugin authors derive from, and the macro
+// that exports the C entry points libfluxburst loads.
+//
+//   class MyPlugin : public fluxburst::BurstPlugin {
+//   public:
+//       static fluxburst::ParamSchema parameters() {
+//           return {{"max_nodes", fluxburst::ParamType::Integer, 8, false, "largest job"}};
+//       }
+//       bool schedule(const nlohmann::json& job) override { ... }
+//       fluxburst::BurstResult run(const fluxburst::BurstRequest& request) override { ... }
+//   };
+//   FLUXBURST_PLUGIN(MyPlugin, "myplugin", "1.0.0", "What it bursts to")
+//
+// Build it with fluxburst_add_plugin(NAME myplugin SOURCES my_plugin.cpp), which
+// produces libfluxburst_myplugin.so with every symbol hidden but the entry points.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <fluxburst/export.hpp>
+#include <fluxburst/job.hpp>
+#include <fluxburst/params.hpp>
+
+/// The plugin ABI version. The loader refuses a plugin built for another one.
+/// It changes whenever BurstPlugin's layout or virtual functions change.
+#define FLUXBURST_PLUGIN_ABI_VERSION 1
+
+namespace fluxburst {
+
+/// What a plugin is asked to provide in run().
+struct BurstRequest {
+    /// Jobs this plugin accepted in this cycle (empty for a sized request).
+    std::vector<JobPtr> jobs;
+    /// Nodes wanted: the largest accepted job's, or the requested size.
+    std::int64_t nodes = 0;
+    /// Tasks wanted: the largest accepted job's, or the requested count.
+    std::int64_t tasks = 0;
+};
+
+/// What a plugin did in run() or unburst().
+struct BurstResult {
+    /// One line for people ("created cluster mock-0 with 4 nodes").
+    std::string summary;
+    /// Structured detail for scripts (appears in the report's JSON).
+    nlohmann::json details = nlohmann::json::object();
+};
+
+class BurstPlugin;
+
+namespace detail {
+struct PluginAccess;
+}
+
+/// The base class of every plugin.
+class FLUXBURST_API BurstPlugin {
+public:
+    BurstPlugin();
+    virtual ~BurstPlugin();
+    BurstPlugin(const BurstPlugin&) = delete;
+    BurstPlugin& operator=(const BurstPlugin&) = delete;
+
+    /// The plugin's parameters (hidden by a static function of the same name in
+    /// the derived class; read without creating an instance).
+    static ParamSchema parameters() { return {}; }
+
+    /// Check the validated parameters and the environment once, after init.
+    /// Return a reason to refuse loading (shown to the user), or nullopt.
+    virtual std::optional<std::string> validate() { return std::nullopt; }
+
+    /// Would this plugin take the job? Return true to accept it; the client then
+    /// records the job in accepted_jobs() and offers it to no other plugin.
+    virtual bool schedule(const nlohmann::json& job) = 0;
+
+    /// Provide the resources: called once per cycle in which the plugin accepted
+    /// jobs, or for a sized request (Client::request_burst).
+    virtual BurstResult run(const BurstRequest& request) = 0;
+
+    /// Give back what earlier runs created.
+    virtual BurstResult unburst() { return {"nothing to unburst", nlohmann::json::object()}; }
+
+    /// Free nodes this plugin can still provide, when it knows (used by the
+    /// least_waste ordering); nullopt means unknown.
+    virtual std::optional<std::int64_t> free_nodes() const { return std::nullopt; }
+
+    /// The name the plugin was loaded under.
+    const std::string& name() const { return name_; }
+    /// The validated parameters (defaults, load params, environment, overrides).
+    const Params& params() const { return params_; }
+    /// Jobs accepted since load, in order (shared with the client, not copied).
+    const std::vector<JobPtr>& accepted_jobs() const { return accepted_; }
+
+private:
+    friend struct detail::PluginAccess;
+    std::string name_;
+    Params params_;
+    std::vector<JobPtr> accepted_;
+};
+
+namespace detail {
+/// Used by the loader and the client to fill in the base class's state.
+struct PluginAccess {
+    static void attach(BurstPlugin& p, const std::string& name, Params params) {
+        p.name_ = name;
+        p.params_ = std::move(params);
+    }
+    static std::vector<JobPtr>& accepted(BurstPlugin& p) { return p.accepted_; }
+};
+
+/// Copy an exception's text into a C buffer (for the init entry point).
+inline void copy_error(char* buf, std::size_t len, const char* text) {
+    if (!buf || len == 0) return;
+    std::size_t i = 0;
+    for (; text && text[i] && i + 1 < len; ++i) buf[i] = text[i];
+    buf[i] = '\0';
+}
+
+template <class T>
+BurstPlugin* create_plugin(const char* name, const char* params_json, char* err, std::size_t errlen) {
+    try {
+        Params params(nlohmann::json::parse(params_json ? params_json : "{}"));
+        BurstPlugin* p = nullptr;
+        if constexpr (std::is_constructible_v<T, const Params&>)
+            p = new T(params);
+        else
+            p = new T();
+        PluginAccess::attach(*p, name, std::move(params));
+        return p;
+    } catch (const std::exception& e) {
+        copy_error(err, errlen, e.what());
+    } catch (...) {
+        copy_error(err, errlen, "unknown exception");
+    }
+    return nullptr;
+}
+}  // namespace detail
+
+}  // namespace fluxburst
+
+extern "C" {
+/// What a plugin tells about itself without being initialised. Plain C, so the
+/// loader can read it from any plugin before trusting it.
+struct fluxburst_plugin_info_t {
+    int abi_version;                 ///< FLUXBURST_PLUGIN_ABI_VERSION it was built with
+    const char* name;                ///< e.g. "mock"; the file is libfluxburst_<name>.so
+    const char* version;             ///< the plugin's own version
+    const char* description;         ///< one line
+    const char* params_schema_json;  ///< the parameters, as schema_to_json() writes them
+};
+}
+
+/// Declare a plugin class once, in one source file of the plugin. Exports, with C
+/// linkage and default visibility:
+///   int fluxburst_plugin_abi_version(void);
+///   const fluxburst_plugin_info_t* fluxburst_plugin_info(void);
+///   fluxburst::BurstPlugin* fluxburst_plugin_init(const char* name,
+///           const char* params_json, char* error, size_t error_len);
+///   void fluxburst_plugin_destroy(fluxburst::BurstPlugin*);
+/// The class may have a default constructor or one taking `const fluxburst::Params&`;
+/// an exception from it is reported by the loader as "init threw: <text>".
+#define FLUXBURST_PLUGIN(ClassName, Name, Version, Description)                                   \
+    FLUXBURST_PLUGIN_EXPORT int fluxburst_plugin_abi_version(void) {                               \
+        return FLUXBURST_PLUGIN_ABI_VERSION;                                                       \
+    }                                                                                              \
+    FLUXBURST_PLUGIN_EXPORT const fluxburst_plugin_info_t* fluxburst_plugin_info(void) {           \
+        static const std::string schema = ::fluxburst::schema_to_json(ClassName::parameters()).dump(); \
+        static const fluxburst_plugin_info_t info = {FLUXBURST_PLUGIN_ABI_VERSION, Name, Version,  \
+                                                     Description, schema.c_str()};                 \
+        return &info;                                                                              \
+    }                                                                                              \
+    FLUXBURST_PLUGIN_EXPORT ::fluxburst::BurstPlugin* fluxburst_plugin_init(                       \
+        const char* name, const char* params_json, char* error, std::size_t error_len) {           \
+        return ::fluxburst::detail::create_plugin<ClassName>(name, params_json, error, error_len);  \
+    }                                                                                              \
+    FLUXBURST_PLUGIN_EXPORT void fluxburst_plugin_destroy(::fluxburst::BurstPlugin* plugin) {      \
+        delete plugin;                                                                             \
+    }

@@ -1,0 +1,112 @@
+// Sources of jobs: the JobQueue interface and its in-memory and file backends.
+//
+// The client reads a queue one job at a time (for_each_job), judges each job, and
+// keeps only the selected ones, so a cycle's memory does not grow with the jobs it
+// does not select. Marking is done in one batch per cycle so that a backend can
+// write a file once, or send all its Flux memos together.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fluxburst/export.hpp>
+#include <fluxburst/job.hpp>
+
+namespace fluxburst {
+
+/// One job to mark as scheduled to a plugin.
+struct JobMark {
+    JobId id = 0;
+    std::string plugin;
+};
+
+/// A job entry a queue could not turn into a job (bad JSON, wrong shape, a
+/// lookup that failed). `where` names it: "job 123" or "jobs.json: element 7".
+struct QueueProblem {
+    std::string where;
+    std::string reason;
+};
+
+/// The interface between the client and a source of jobs.
+class FLUXBURST_API JobQueue {
+public:
+    virtual ~JobQueue();
+
+    /// Human-readable name for messages ("mock queue", "file /x/jobs.json").
+    virtual std::string describe() const = 0;
+
+    /// Call `visit` once per job, with its jobspec under "spec". Entries that cannot
+    /// be read are passed to `problem` instead; an unreadable queue as a whole
+    /// throws QueueError. Implementations may fetch specs in batches.
+    virtual void for_each_job(const std::function<void(JobPtr job)>& visit,
+                              const std::function<void(QueueProblem problem)>& problem) = 0;
+
+    /// All jobs (a convenience over for_each_job; problems are dropped).
+    virtual std::vector<JobPtr> list_jobs();
+
+    /// One job by id, or nullptr when the queue does not hold it.
+    virtual JobPtr lookup(JobId id);
+
+    /// The job's state name ("SCHED", "RUN", "INACTIVE", ...), nullopt if unknown.
+    virtual std::optional<std::string> state(JobId id);
+
+    /// Record that each job was scheduled to a plugin, all or nothing where the
+    /// backend allows. Throws QueueError (naming the job) on failure.
+    virtual void mark_scheduled(const std::vector<JobMark>& marks) = 0;
+
+    /// Mark a single job (calls the batch form).
+    void mark_scheduled(JobId id, const std::string& plugin);
+};
+
+/// An in-memory queue, for tests, demos and simulations.
+class FLUXBURST_API MockQueue : public JobQueue {
+public:
+    /// Holds the sample burstable job of the original flux-burst (see sample_job()).
+    MockQueue();
+    /// Holds the given jobs (any shape: malformed ones are reported by the client).
+    explicit MockQueue(std::vector<nlohmann::json> jobs);
+    ~MockQueue() override;
+
+    /// The sample: a 4-node `hostname` job with attributes.system.burstable = 1.
+    static nlohmann::json sample_job();
+
+    void add(nlohmann::json job);
+    std::string describe() const override;
+    void for_each_job(const std::function<void(JobPtr job)>& visit,
+                      const std::function<void(QueueProblem problem)>& problem) override;
+    JobPtr lookup(JobId id) override;
+    std::optional<std::string> state(JobId id) override;
+    void mark_scheduled(const std::vector<JobMark>& marks) override;
+    using JobQueue::mark_scheduled;
+    /// Set a job's state (numeric Flux state, e.g. 64 for INACTIVE).
+    void set_state(JobId id, std::int64_t state);
+
+private:
+    std::vector<std::shared_ptr<nlohmann::json>> jobs_;
+};
+
+/// A queue kept in a JSON file: an array of jobs, or an object {"jobs": [...]}.
+/// The file is read anew on each listing; marking rewrites it atomically
+/// (temporary file, fsync, rename), keeping every other byte of every other job.
+class FLUXBURST_API FileQueue : public JobQueue {
+public:
+    explicit FileQueue(std::string path);
+    ~FileQueue() override;
+
+    const std::string& path() const { return path_; }
+    std::string describe() const override;
+    void for_each_job(const std::function<void(JobPtr job)>& visit,
+                      const std::function<void(QueueProblem problem)>& problem) override;
+    JobPtr lookup(JobId id) override;
+    std::optional<std::string> state(JobId id) override;
+    void mark_scheduled(const std::vector<JobMark>& marks) override;
+    using JobQueue::mark_scheduled;
+
+private:
+    std::string path_;
+};
+
+}  // namespace fluxburst

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's main-job command: install dependencies, build, and run one burst
+# cycle on the embedded default (the mock job queue and the mock plugin).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${FLUXBURST_BUILD_DIR:-$root/build}
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" >/dev/null
+exec "$build/bin/burst_once" "$@"

@@ -1,0 +1,367 @@
+#include <fluxburst/client.hpp>
+
+#include <fluxburst/error.hpp>
+#include <fluxburst/log.hpp>
+#include <fluxburst/plugin.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <set>
+
+#include <dlfcn.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <fluxburst/config.hpp>
+#include "loader.hpp"
+#include "text.hpp"
+
+namespace fluxburst {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// An address inside this library, for dladdr.
+void locate_self() {}
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string job_name(const nlohmann::json& job) {
+    auto it = job.find("name");
+    if (it != job.end() && it->is_string()) return it->get<std::string>();
+    return {};
+}
+
+// Run a plugin action, turning any exception into a failed outcome.
+template <class F>
+PluginOutcome guarded(BurstPlugin& plugin, const std::string& action, std::size_t jobs,
+                      std::int64_t nodes, F&& call) {
+    PluginOutcome out;
+    out.plugin = plugin.name();
+    out.action = action;
+    out.jobs = jobs;
+    out.nodes = nodes;
+    auto start = Clock::now();
+    try {
+        BurstResult result = call();
+        out.summary = std::move(result.summary);
+        out.details = std::move(result.details);
+    } catch (const std::exception& e) {
+        out.ok = false;
+        out.error = e.what();
+    } catch (...) {
+        out.ok = false;
+        out.error = "unknown exception";
+    }
+    out.seconds = seconds_since(start);
+    if (out.ok)
+        logger()->info("plugin '{}' {}: {}", out.plugin, action, out.summary);
+    else
+        logger()->error("plugin '{}' {} failed: {}", out.plugin, action, out.error);
+    return out;
+}
+
+}  // namespace
+
+struct Client::Impl {
+    std::shared_ptr<JobQueue> queue;
+    std::vector<std::string> extra_dirs;
+    bool search_installed = true;
+    std::vector<std::unique_ptr<loader::Loaded>> loaded;
+    Selector selector = selectors::burstable();
+    Ordering ordering = ordering::in_order();
+
+    loader::Found find(const std::string& name, const std::vector<std::string>& dirs) const {
+        std::vector<loader::Found> found = loader::scan(dirs, nullptr);
+        for (const auto& f : found) {
+            if (f.name == name) return f;
+        }
+        std::vector<std::string> names;
+        for (const auto& f : found) names.push_back(f.name);
+        std::string msg = fmt::format("unknown plugin '{}': no libfluxburst_{}.so in {}", name, name,
+                                      dirs.empty() ? "(no directories)" : text::join(dirs, ":"));
+        std::string close = text::closest_match(name, names);
+        if (!close.empty()) msg += fmt::format("; did you mean '{}'?", close);
+        msg += names.empty() ? "; no plugins were found (set FLUXBURST_PLUGIN_PATH)"
+                             : fmt::format("; available: {}", text::join(names, ", "));
+        throw PluginError(msg);
+    }
+
+    std::vector<BurstPlugin*> plugin_list() const {
+        std::vector<BurstPlugin*> out;
+        for (const auto& l : loaded) out.push_back(&l->plugin());
+        return out;
+    }
+
+    // Decide, for each selected job, which plugin takes it. With `commit`,
+    // accepted jobs are marked, recorded and their plugins run.
+    BurstReport cycle(bool commit);
+};
+
+Client::Client(std::shared_ptr<JobQueue> queue) : impl_(std::make_unique<Impl>()) {
+    impl_->queue = queue ? std::move(queue) : std::make_shared<MockQueue>();
+}
+
+Client::~Client() = default;
+Client::Client(Client&&) noexcept = default;
+Client& Client::operator=(Client&&) noexcept = default;
+
+void Client::set_queue(std::shared_ptr<JobQueue> queue) {
+    if (!queue) throw Error("set_queue: the queue must not be null");
+    impl_->queue = std::move(queue);
+}
+
+JobQueue& Client::queue() const { return *impl_->queue; }
+
+void Client::add_plugin_dir(const std::string& dir) { impl_->extra_dirs.push_back(dir); }
+
+void Client::set_search_installed_dir(bool search) { impl_->search_installed = search; }
+
+std::string Client::installed_plugin_dir() {
+    // Relative to where this libfluxburst.so is, so that an installed tree can be
+    // moved (and the build tree, which mirrors it, works without configuration).
+    Dl_info info{};
+    if (::dladdr(reinterpret_cast<void*>(&locate_self), &info) && info.dli_fname) {
+        std::string lib = info.dli_fname;
+        auto slash = lib.rfind('/');
+        if (slash != std::string::npos) return lib.substr(0, slash) + "/fluxburst/plugins";
+    }
+    return FLUXBURST_INSTALLED_PLUGIN_DIR;
+}
+
+std::vector<std::string> Client::plugin_dirs() const {
+    std::vector<std::string> dirs;
+    if (const char* env = std::getenv("FLUXBURST_PLUGIN_PATH")) {
+        for (const auto& d : text::split(env, ':'))
+            if (!d.empty()) dirs.push_back(d);
+    }
+    dirs.insert(dirs.end(), impl_->extra_dirs.begin(), impl_->extra_dirs.end());
+    if (impl_->search_installed) dirs.push_back(installed_plugin_dir());
+    return dirs;
+}
+
+std::vector<PluginDescription> Client::discover() const {
+    std::vector<PluginDescription> out;
+    std::vector<loader::Found> found = loader::scan(plugin_dirs(), &out);
+    for (const auto& f : found) out.push_back(loader::describe(f));
+    return out;
+}
+
+BurstPlugin& Client::load(const std::string& name, const nlohmann::json& params,
+                          const nlohmann::json& overrides) {
+    if (plugin(name))
+        throw PluginError(fmt::format("plugin '{}' is already loaded; a plugin can be loaded once "
+                                      "per client",
+                                      name));
+    loader::Found f = impl_->find(name, plugin_dirs());
+    auto loaded = loader::load(f, params, overrides);
+    BurstPlugin& p = loaded->plugin();
+    logger()->info("loaded plugin '{}' {} from {}", name, loaded->description.version, f.path);
+    impl_->loaded.push_back(std::move(loaded));
+    return p;
+}
+
+nlohmann::json Client::resolve_params(const std::string& name, const nlohmann::json& params,
+                                      const nlohmann::json& overrides) const {
+    return loader::resolve_params(impl_->find(name, plugin_dirs()), params, overrides);
+}
+
+std::vector<BurstPlugin*> Client::plugins() const { return impl_->plugin_list(); }
+
+BurstPlugin* Client::plugin(const std::string& name) const {
+    for (const auto& l : impl_->loaded) {
+        if (l->plugin().name() == name) return &l->plugin();
+    }
+    return nullptr;
+}
+
+void Client::set_selector(Selector selector) {
+    if (!selector) throw Error("set_selector: the selector must not be empty (use reset_selector)");
+    impl_->selector = std::move(selector);
+}
+
+void Client::reset_selector() { impl_->selector = selectors::burstable(); }
+
+void Client::set_ordering(Ordering ordering) {
+    if (!ordering) throw Error("set_ordering: the ordering must not be empty (use reset_ordering)");
+    impl_->ordering = std::move(ordering);
+}
+
+void Client::reset_ordering() { impl_->ordering = ordering::in_order(); }
+
+BurstReport Client::Impl::cycle(bool commit) {
+    auto log = logger();
+    BurstReport report;
+    report.queue = queue->describe();
+    report.dry_run = !commit;
+    auto start = Clock::now();
+
+    // 1. Read and judge the queue one job at a time; keep only the selected.
+    std::vector<JobPtr> candidates;
+    queue->for_each_job(
+        [&](JobPtr job) {
+            ++report.jobs_seen;
+            if (auto bad = check_job_shape(*job)) {
+                std::string where = job->is_object() && job->contains("id") ? (*job)["id"].dump()
+                                                                            : "entry " + std::to_string(report.jobs_seen - 1);
+                log->warn("{}: job {} skipped: {}", report.queue, where, *bad);
+                report.skipped.push_back(Skipped{where, *bad});
+                return;
+            }
+            bool chosen = false;
+            try {
+                chosen = selector(*job);
+            } catch (const std::exception& e) {
+                std::string id = std::to_string(job_id(*job));
+                log->warn("job {}: the selector threw: {}; skipped", id, e.what());
+                report.skipped.push_back(Skipped{id, std::string("selector threw: ") + e.what()});
+                return;
+            }
+            if (chosen) {
+                report.selected.push_back(job_id(*job));
+                candidates.push_back(std::move(job));
+            }
+        },
+        [&](QueueProblem problem) {
+            ++report.jobs_seen;
+            log->warn("{}: {}", problem.where, problem.reason);
+            report.skipped.push_back(Skipped{problem.where, problem.reason});
+        });
+    report.timings.list_select = seconds_since(start);
+    log->info("{}: {} jobs read, {} selected, {} skipped", report.queue, report.jobs_seen,
+              candidates.size(), report.skipped.size());
+    if (candidates.empty()) {
+        report.timings.total = seconds_since(start);
+        return report;
+    }
+
+    // 2. Offer each selected job to the plugins in the ordering's order.
+    auto t_schedule = Clock::now();
+    std::vector<BurstPlugin*> all = plugin_list();
+    std::set<BurstPlugin*> known(all.begin(), all.end());
+    struct Accepted {
+        BurstPlugin* plugin;
+        JobPtr job;  // the marked copy
+    };
+    std::vector<Accepted> accepted;
+    for (const JobPtr& job : candidates) {
+        JobId id = job_id(*job);
+        std::vector<std::string> reasons;
+        std::vector<BurstPlugin*> order;
+        try {
+            order = ordering(all, *job);
+        } catch (const std::exception& e) {
+            reasons.push_back(std::string("ordering threw: ") + e.what());
+        }
+        BurstPlugin* taker = nullptr;
+        std::set<BurstPlugin*> offered;
+        for (BurstPlugin* p : order) {
+            if (!known.count(p) || !offered.insert(p).second) continue;  // foreign or repeated
+            try {
+                if (p->schedule(*job)) {
+                    taker = p;
+                    break;
+                }
+                reasons.push_back(p->name() + ": declined");
+            } catch (const std::exception& e) {
+                log->error("plugin '{}' schedule(job {}) threw: {}", p->name(), id, e.what());
+                reasons.push_back(fmt::format("{}: schedule threw: {}", p->name(), e.what()));
+            } catch (...) {
+                reasons.push_back(p->name() + ": schedule threw an unknown exception");
+            }
+        }
+        if (!taker) {
+            if (all.empty()) reasons.push_back("no plugins are loaded");
+            else if (offered.empty() && reasons.empty()) reasons.push_back("the ordering offered it to no plugin");
+            report.unmatched.push_back(Unmatched{id, job_name(*job), job_nodes(*job), std::move(reasons)});
+            continue;
+        }
+        report.assignments.push_back(
+            Assignment{id, job_name(*job), job_nodes(*job), job_tasks(*job), taker->name()});
+        if (commit) {
+            auto marked = std::make_shared<nlohmann::json>(*job);
+            mark_job_scheduled(*marked, taker->name());
+            accepted.push_back(Accepted{taker, std::move(marked)});
+        }
+    }
+    candidates.clear();
+    report.timings.schedule = seconds_since(t_schedule);
+    if (!commit || accepted.empty()) {
+        report.timings.total = seconds_since(start);
+        return report;
+    }
+
+    // 3. Record the decisions in the queue, all together.
+    auto t_mark = Clock::now();
+    std::vector<JobMark> marks;
+    marks.reserve(accepted.size());
+    for (const auto& a : accepted) marks.push_back(JobMark{job_id(*a.job), a.plugin->name()});
+    queue->mark_scheduled(marks);  // throws QueueError: nothing recorded, nothing run
+    report.timings.mark = seconds_since(t_mark);
+
+    // 4. Run every plugin that accepted jobs, in load order.
+    auto t_run = Clock::now();
+    for (BurstPlugin* p : all) {
+        BurstRequest request;
+        for (const auto& a : accepted) {
+            if (a.plugin != p) continue;
+            request.jobs.push_back(a.job);
+            request.nodes = std::max(request.nodes, job_nodes(*a.job));
+            request.tasks = std::max(request.tasks, job_tasks(*a.job));
+        }
+        if (request.jobs.empty()) continue;
+        auto& mine = detail::PluginAccess::accepted(*p);
+        mine.insert(mine.end(), request.jobs.begin(), request.jobs.end());
+        report.plugins.push_back(
+            guarded(*p, "run", request.jobs.size(), request.nodes, [&] { return p->run(request); }));
+    }
+    report.timings.run = seconds_since(t_run);
+    report.timings.total = seconds_since(start);
+    return report;
+}
+
+BurstReport Client::run_burst() { return impl_->cycle(true); }
+
+BurstReport Client::plan_burst() { return impl_->cycle(false); }
+
+BurstReport Client::request_burst(const std::string& name, std::int64_t nodes, std::int64_t tasks) {
+    BurstPlugin* p = plugin(name);
+    if (!p) {
+        std::vector<std::string> names;
+        for (auto* q : plugins()) names.push_back(q->name());
+        throw PluginError(fmt::format("request_burst: plugin '{}' is not loaded (loaded: {})", name,
+                                      names.empty() ? "none" : text::join(names, ", ")));
+    }
+    if (nodes < 1) throw Error(fmt::format("request_burst: plugin '{}': nodes must be at least 1, got {}", name, nodes));
+    if (tasks < 0) throw Error(fmt::format("request_burst: plugin '{}': tasks must not be negative, got {}", name, tasks));
+    BurstReport report;
+    report.queue = impl_->queue->describe();
+    auto start = Clock::now();
+    BurstRequest request;
+    request.nodes = nodes;
+    request.tasks = tasks > 0 ? tasks : nodes;
+    report.plugins.push_back(guarded(*p, "request", 0, nodes, [&] { return p->run(request); }));
+    report.timings.run = report.timings.total = seconds_since(start);
+    return report;
+}
+
+BurstReport Client::run_unburst(const std::string& name) {
+    if (!name.empty() && !plugin(name))
+        throw PluginError(fmt::format("unburst: plugin '{}' is not loaded", name));
+    BurstReport report;
+    report.queue = impl_->queue->describe();
+    auto start = Clock::now();
+    for (BurstPlugin* p : plugins()) {
+        if (!name.empty() && p->name() != name) continue;
+        report.plugins.push_back(guarded(*p, "unburst", p->accepted_jobs().size(), 0, [&] { return p->unburst(); }));
+    }
+    report.timings.run = report.timings.total = seconds_since(start);
+    return report;
+}
+
+}  // namespace fluxburst

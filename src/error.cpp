@@ -1,0 +1,11 @@
+#include <fluxburst/error.hpp>
+
+namespace fluxburst {
+
+Error::Error(const std::string& message) : std::runtime_error(message) {}
+Error::~Error() = default;
+PluginError::~PluginError() = default;
+ParamError::~ParamError() = default;
+QueueError::~QueueError() = default;
+
+}  // namespace fluxburst

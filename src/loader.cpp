@@ -1,0 +1,242 @@
+#include "loader.hpp"
+
+#include <fluxburst/error.hpp>
+#include <fluxburst/log.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace fluxburst::loader {
+
+namespace {
+
+constexpr const char* prefix = "libfluxburst_";
+constexpr const char* suffix = ".so";
+
+using abi_fn = int (*)();
+using info_fn = const fluxburst_plugin_info_t* (*)();
+using init_fn = BurstPlugin* (*)(const char*, const char*, char*, std::size_t);
+using destroy_fn = void (*)(BurstPlugin*);
+
+bool ends_with(const std::string& s, const std::string& end) {
+    return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+// Refuse files and directories that someone other than their owner (and root)
+// could have replaced, as PAM and Slurm do for their modules.
+std::string unsafe_reason(const std::string& path, const struct stat& st) {
+    if (st.st_mode & S_IWOTH)
+        return fmt::format("'{}' is writable by every user (mode {:o}); refusing to load code from "
+                           "it: run chmod o-w '{}'",
+                           path, st.st_mode & 07777, path);
+    if (st.st_mode & S_IWGRP)
+        return fmt::format("'{}' is writable by its group (mode {:o}); refusing to load code from "
+                           "it: run chmod g-w '{}'",
+                           path, st.st_mode & 07777, path);
+    if (st.st_uid != 0 && st.st_uid != ::geteuid())
+        return fmt::format("'{}' is owned by another user (uid {}); refusing to load code from it",
+                           path, st.st_uid);
+    return {};
+}
+
+std::string dl_error() {
+    const char* e = dlerror();
+    return e ? e : "unknown dynamic loader error";
+}
+
+struct Opened {
+    std::shared_ptr<void> handle;
+    const fluxburst_plugin_info_t* info = nullptr;
+    PluginDescription description;
+};
+
+// Open a plugin file and read its info; throws PluginError.
+Opened open_plugin(const Found& found) {
+    Opened o;
+    o.description.name = found.name;
+    o.description.path = found.path;
+    auto fail = [&](const std::string& why) {
+        return PluginError(fmt::format("plugin '{}' ({}): {}", found.name, found.path, why));
+    };
+    struct stat st {};
+    if (::stat(found.path.c_str(), &st) != 0)
+        throw fail(fmt::format("cannot stat the file: {}", std::strerror(errno)));
+    if (std::string why = unsafe_reason(found.path, st); !why.empty()) throw fail(why);
+    dlerror();
+    void* handle = ::dlopen(found.path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) throw fail("not a loadable shared object: " + dl_error());
+    o.handle = std::shared_ptr<void>(handle, [](void* h) { ::dlclose(h); });
+    // The ABI version first, before anything else of the plugin is touched.
+    auto abi = reinterpret_cast<abi_fn>(::dlsym(handle, "fluxburst_plugin_abi_version"));
+    if (!abi)
+        throw fail("missing entry symbol 'fluxburst_plugin_abi_version'; a plugin must use the "
+                   "FLUXBURST_PLUGIN macro from <fluxburst/plugin.hpp>");
+    int version = abi();
+    if (version != FLUXBURST_PLUGIN_ABI_VERSION)
+        throw fail(fmt::format("ABI version mismatch: the plugin was built for ABI {}, this "
+                               "libfluxburst speaks ABI {}; rebuild the plugin against the "
+                               "installed headers",
+                               version, FLUXBURST_PLUGIN_ABI_VERSION));
+    auto info = reinterpret_cast<info_fn>(::dlsym(handle, "fluxburst_plugin_info"));
+    if (!info)
+        throw fail("missing entry symbol 'fluxburst_plugin_info'; a plugin must use the "
+                   "FLUXBURST_PLUGIN macro from <fluxburst/plugin.hpp>");
+    try {
+        o.info = info();
+    } catch (const std::exception& e) {
+        throw fail(std::string("fluxburst_plugin_info threw: ") + e.what());
+    }
+    if (!o.info || !o.info->name) throw fail("fluxburst_plugin_info returned no information");
+    if (o.info->abi_version != FLUXBURST_PLUGIN_ABI_VERSION)
+        throw fail(fmt::format("ABI version mismatch: the plugin's info says ABI {}, this "
+                               "libfluxburst speaks ABI {}",
+                               o.info->abi_version, FLUXBURST_PLUGIN_ABI_VERSION));
+    if (found.name != o.info->name)
+        throw fail(fmt::format("the file is named for plugin '{}' but the plugin calls itself "
+                               "'{}'; rename the file libfluxburst_{}.so",
+                               found.name, o.info->name, o.info->name));
+    o.description.version = o.info->version ? o.info->version : "";
+    o.description.description = o.info->description ? o.info->description : "";
+    nlohmann::json schema =
+        nlohmann::json::parse(o.info->params_schema_json ? o.info->params_schema_json : "[]", nullptr,
+                              false);
+    if (schema.is_discarded())
+        throw fail("its parameter schema is not valid JSON; fix the plugin's parameters()");
+    try {
+        o.description.parameters = schema_from_json(schema, found.name);
+    } catch (const ParamError& e) {
+        throw fail(e.what());
+    }
+    return o;
+}
+
+}  // namespace
+
+std::vector<Found> scan(const std::vector<std::string>& dirs, std::vector<PluginDescription>* problems) {
+    std::vector<Found> out;
+    std::map<std::string, std::string> seen;
+    auto log = logger();
+    for (const auto& dir : dirs) {
+        if (dir.empty()) continue;
+        struct stat st {};
+        if (::stat(dir.c_str(), &st) != 0) {
+            log->debug("plugin directory '{}' does not exist; skipped", dir);
+            continue;
+        }
+        if (std::string why = unsafe_reason(dir, st); !why.empty()) {
+            log->warn("plugin directory skipped: {}", why);
+            if (problems) problems->push_back(PluginDescription{"", "", "", dir, {}, why});
+            continue;
+        }
+        DIR* d = ::opendir(dir.c_str());
+        if (!d) {
+            std::string why = fmt::format("cannot read plugin directory '{}': {}", dir, std::strerror(errno));
+            log->warn("{}", why);
+            if (problems) problems->push_back(PluginDescription{"", "", "", dir, {}, why});
+            continue;
+        }
+        std::vector<std::string> names;
+        while (struct dirent* e = ::readdir(d)) names.emplace_back(e->d_name);
+        ::closedir(d);
+        std::sort(names.begin(), names.end());
+        for (const auto& file : names) {
+            if (file.rfind(prefix, 0) != 0 || !ends_with(file, suffix)) continue;
+            std::string name = file.substr(std::strlen(prefix), file.size() - std::strlen(prefix) - std::strlen(suffix));
+            if (name.empty()) continue;
+            std::string path = dir + (dir.back() == '/' ? "" : "/") + file;
+            if (auto it = seen.find(name); it != seen.end()) {
+                log->info("plugin '{}': {} is shadowed by {} (earlier on the search path)", name, path,
+                          it->second);
+                continue;
+            }
+            seen[name] = path;
+            out.push_back(Found{name, path});
+        }
+    }
+    return out;
+}
+
+PluginDescription describe(const Found& found) {
+    try {
+        return open_plugin(found).description;
+    } catch (const Error& e) {
+        PluginDescription d;
+        d.name = found.name;
+        d.path = found.path;
+        d.error = e.what();
+        return d;
+    }
+}
+
+Loaded::Loaded(std::shared_ptr<void> library, BurstPlugin* plugin, void (*destroy)(BurstPlugin*))
+    : library_(std::move(library)), plugin_(plugin), destroy_(destroy) {}
+
+Loaded::~Loaded() {
+    // Destroy the instance with the plugin's own function, before the library
+    // (held by library_) can be closed.
+    try {
+        destroy_(plugin_);
+    } catch (...) {
+        logger()->error("plugin '{}': its destructor threw; ignored", description.name);
+    }
+}
+
+nlohmann::json resolve_params(const Found& found, const nlohmann::json& params,
+                              const nlohmann::json& overrides) {
+    Opened o = open_plugin(found);
+    return merge_params(found.name, o.description.parameters, params, overrides);
+}
+
+std::unique_ptr<Loaded> load(const Found& found, const nlohmann::json& params,
+                             const nlohmann::json& overrides) {
+    Opened o = open_plugin(found);
+    auto fail = [&](const std::string& why) {
+        return PluginError(fmt::format("plugin '{}' ({}): {}", found.name, found.path, why));
+    };
+    nlohmann::json values = merge_params(found.name, o.description.parameters, params, overrides);
+    auto init = reinterpret_cast<init_fn>(::dlsym(o.handle.get(), "fluxburst_plugin_init"));
+    auto destroy = reinterpret_cast<destroy_fn>(::dlsym(o.handle.get(), "fluxburst_plugin_destroy"));
+    if (!init || !destroy)
+        throw fail(fmt::format("missing entry symbol '{}'; a plugin must use the FLUXBURST_PLUGIN "
+                               "macro from <fluxburst/plugin.hpp>",
+                               !init ? "fluxburst_plugin_init" : "fluxburst_plugin_destroy"));
+    char err[1024] = "";
+    BurstPlugin* instance = nullptr;
+    std::string text = values.dump();
+    try {
+        instance = init(found.name.c_str(), text.c_str(), err, sizeof err);
+    } catch (const std::exception& e) {
+        throw fail(std::string("init threw: ") + e.what());
+    } catch (...) {
+        throw fail("init threw an unknown exception");
+    }
+    if (!instance) {
+        if (err[0]) throw fail(std::string("init threw: ") + err);
+        throw fail("init returned null (the plugin could not be created)");
+    }
+    // Plugins built with the macro attach themselves; make sure of it for others.
+    detail::PluginAccess::attach(*instance, found.name, Params(values));
+    auto loaded = std::make_unique<Loaded>(o.handle, instance, destroy);
+    loaded->description = o.description;
+    std::optional<std::string> refusal;
+    try {
+        refusal = instance->validate();
+    } catch (const std::exception& e) {
+        refusal = std::string("validate() threw: ") + e.what();
+    } catch (...) {
+        refusal = "validate() threw an unknown exception";
+    }
+    if (refusal) throw fail("validate() refused: " + *refusal);
+    return loaded;
+}
+
+}  // namespace fluxburst::loader

@@ -1,0 +1,71 @@
+#include <fluxburst/queue.hpp>
+
+#include <fluxburst/error.hpp>
+
+#include <fmt/format.h>
+
+namespace fluxburst {
+
+namespace {
+const char* const sample_text =
+#include "mock_queue_sample.inc"
+    ;
+}  // namespace
+
+MockQueue::MockQueue() { add(sample_job()); }
+
+MockQueue::MockQueue(std::vector<nlohmann::json> jobs) {
+    for (auto& job : jobs) add(std::move(job));
+}
+
+MockQueue::~MockQueue() = default;
+
+nlohmann::json MockQueue::sample_job() { return nlohmann::json::parse(sample_text); }
+
+void MockQueue::add(nlohmann::json job) { jobs_.push_back(std::make_shared<nlohmann::json>(std::move(job))); }
+
+std::string MockQueue::describe() const { return "mock queue"; }
+
+void MockQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
+                             const std::function<void(QueueProblem problem)>&) {
+    // Each visit gets its own copy: what the client does to a job (marking it)
+    // reaches the queue only through mark_scheduled, as with every other backend.
+    for (const auto& job : jobs_) visit(std::make_shared<const nlohmann::json>(*job));
+}
+
+JobPtr MockQueue::lookup(JobId id) {
+    for (const auto& job : jobs_) {
+        if (!check_job_shape(*job) && job_id(*job) == id) return std::make_shared<const nlohmann::json>(*job);
+    }
+    return nullptr;
+}
+
+std::optional<std::string> MockQueue::state(JobId id) { return JobQueue::state(id); }
+
+void MockQueue::set_state(JobId id, std::int64_t state) {
+    for (auto& job : jobs_) {
+        if (job->is_object() && job->contains("id") && (*job)["id"].is_number_integer() &&
+            (*job)["id"].get<JobId>() == id)
+            (*job)["state"] = state;
+    }
+}
+
+void MockQueue::mark_scheduled(const std::vector<JobMark>& marks) {
+    // Check every mark first so that a bad one changes nothing.
+    std::vector<nlohmann::json*> targets;
+    for (const auto& mark : marks) {
+        nlohmann::json* target = nullptr;
+        for (auto& job : jobs_) {
+            if (!check_job_shape(*job) && job_id(*job) == mark.id) {
+                target = job.get();
+                break;
+            }
+        }
+        if (!target)
+            throw QueueError(fmt::format("mock queue: cannot mark job {} scheduled: no such job", mark.id));
+        targets.push_back(target);
+    }
+    for (std::size_t i = 0; i < marks.size(); ++i) mark_job_scheduled(*targets[i], marks[i].plugin);
+}
+
+}  // namespace fluxburst

@@ -1,0 +1,316 @@
+#include <fluxburst/params.hpp>
+
+#include <fluxburst/error.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "text.hpp"
+
+namespace fluxburst {
+
+const char* to_string(ParamType type) {
+    switch (type) {
+        case ParamType::String: return "string";
+        case ParamType::Integer: return "integer";
+        case ParamType::Number: return "number";
+        case ParamType::Boolean: return "boolean";
+        case ParamType::List: return "list";
+    }
+    return "unknown";
+}
+
+namespace {
+
+bool type_from_string(const std::string& s, ParamType& out) {
+    static const std::pair<const char*, ParamType> names[] = {
+        {"string", ParamType::String},   {"integer", ParamType::Integer},
+        {"number", ParamType::Number},   {"boolean", ParamType::Boolean},
+        {"list", ParamType::List}};
+    for (const auto& [name, type] : names) {
+        if (s == name) {
+            out = type;
+            return true;
+        }
+    }
+    return false;
+}
+
+// The JSON type name users see in "wrong type" errors.
+std::string json_kind(const nlohmann::json& v) {
+    if (v.is_boolean()) return "boolean";
+    if (v.is_number_integer()) return "integer";
+    if (v.is_number()) return "number";
+    if (v.is_string()) return "string";
+    if (v.is_array()) return "list";
+    if (v.is_object()) return "table";
+    return "null";
+}
+
+bool value_has_type(const nlohmann::json& v, ParamType type) {
+    switch (type) {
+        case ParamType::String: return v.is_string();
+        case ParamType::Integer: return v.is_number_integer();
+        case ParamType::Number: return v.is_number();
+        case ParamType::Boolean: return v.is_boolean();
+        case ParamType::List:
+            return v.is_array() && std::all_of(v.begin(), v.end(),
+                                               [](const nlohmann::json& e) { return e.is_string(); });
+    }
+    return false;
+}
+
+bool valid_key(const std::string& key) {
+    if (key.empty()) return false;
+    return std::all_of(key.begin(), key.end(), [](unsigned char c) {
+        return std::islower(c) || std::isdigit(c) || c == '_';
+    });
+}
+
+std::string env_name(const std::string& key) {
+    std::string out = "FLUXBURST_";
+    for (unsigned char c : key) out += static_cast<char>(std::toupper(c));
+    return out;
+}
+
+const ParamSpec* find_spec(const ParamSchema& schema, const std::string& key) {
+    for (const auto& spec : schema) {
+        if (spec.name == key) return &spec;
+    }
+    return nullptr;
+}
+
+std::string unknown_key_message(const std::string& plugin, const ParamSchema& schema,
+                                const std::string& key, const std::string& origin) {
+    std::vector<std::string> names;
+    for (const auto& spec : schema) names.push_back(spec.name);
+    std::string msg = fmt::format("plugin '{}': unknown parameter '{}' ({})", plugin, key, origin);
+    std::string close = text::closest_match(key, names);
+    if (!close.empty()) {
+        msg += fmt::format("; did you mean '{}'?", close);
+    } else if (names.empty()) {
+        msg += "; this plugin takes no parameters";
+    } else {
+        msg += fmt::format("; known parameters: {}", text::join(names, ", "));
+    }
+    return msg;
+}
+
+// Accept an integral JSON number for a Number parameter, and a whole float
+// (8.0) for an Integer one; everything else must match exactly.
+nlohmann::json coerce(const ParamSpec& spec, const nlohmann::json& v, const std::string& plugin,
+                      const std::string& origin) {
+    if (spec.type == ParamType::Integer && v.is_number_float()) {
+        double d = v.get<double>();
+        if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e15)
+            return static_cast<std::int64_t>(d);
+    }
+    if (value_has_type(v, spec.type)) return v;
+    std::string given = json_kind(v);
+    if (spec.type == ParamType::List && v.is_array()) given = "list with a non-string item";
+    throw ParamError(fmt::format("plugin '{}': parameter '{}' ({}) expects {}, got {} {}", plugin,
+                                 spec.name, origin, to_string(spec.type), given,
+                                 text::shorten(v.dump(), 60)));
+}
+
+}  // namespace
+
+nlohmann::json schema_to_json(const ParamSchema& schema) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& spec : schema) {
+        out.push_back({{"name", spec.name},
+                       {"type", to_string(spec.type)},
+                       {"default", spec.default_value},
+                       {"required", spec.required},
+                       {"help", spec.help}});
+    }
+    return out;
+}
+
+ParamSchema schema_from_json(const nlohmann::json& j, const std::string& plugin) {
+    auto bad = [&](const std::string& what) {
+        return ParamError(fmt::format(
+            "plugin '{}' declares an invalid parameter schema: {}; fix the plugin's parameters()",
+            plugin, what));
+    };
+    if (!j.is_array()) throw bad("expected a list of parameters, got " + json_kind(j));
+    ParamSchema schema;
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        const auto& e = j[i];
+        if (!e.is_object()) throw bad(fmt::format("entry {} is not an object", i));
+        ParamSpec spec;
+        auto name = e.find("name");
+        if (name == e.end() || !name->is_string())
+            throw bad(fmt::format("entry {} has no string 'name'", i));
+        spec.name = name->get<std::string>();
+        if (!valid_key(spec.name))
+            throw bad(fmt::format("parameter name '{}' must be lower-case letters, digits and _",
+                                  spec.name));
+        if (!seen.insert(spec.name).second)
+            throw bad(fmt::format("parameter '{}' is declared twice", spec.name));
+        auto type = e.find("type");
+        if (type == e.end() || !type->is_string() ||
+            !type_from_string(type->get<std::string>(), spec.type))
+            throw bad(fmt::format("parameter '{}' has type {}; expected one of string, integer, "
+                                  "number, boolean, list",
+                                  spec.name, type == e.end() ? "(none)" : type->dump()));
+        if (auto it = e.find("default"); it != e.end() && !it->is_null()) {
+            if (!value_has_type(*it, spec.type))
+                throw bad(fmt::format("parameter '{}' is {} but its default is {}", spec.name,
+                                      to_string(spec.type), it->dump()));
+            spec.default_value = *it;
+        }
+        if (auto it = e.find("required"); it != e.end()) {
+            if (!it->is_boolean())
+                throw bad(fmt::format("parameter '{}': 'required' must be true or false", spec.name));
+            spec.required = it->get<bool>();
+        }
+        if (auto it = e.find("help"); it != e.end() && it->is_string()) spec.help = it->get<std::string>();
+        schema.push_back(std::move(spec));
+    }
+    return schema;
+}
+
+nlohmann::json parse_param_value(const ParamSpec& spec, const std::string& text,
+                                 const std::string& plugin, const std::string& origin) {
+    auto bad = [&](const std::string& expected) {
+        return ParamError(fmt::format("plugin '{}': parameter '{}' ({}) expects {}, got '{}'",
+                                      plugin, spec.name, origin, expected, text::shorten(text, 60)));
+    };
+    switch (spec.type) {
+        case ParamType::String: return text;
+        case ParamType::Integer: {
+            std::string t = text::trim(text);
+            if (t.empty()) throw bad("an integer");
+            errno = 0;
+            char* end = nullptr;
+            long long v = std::strtoll(t.c_str(), &end, 10);
+            if (*end != '\0' || errno == ERANGE) throw bad("an integer");
+            return static_cast<std::int64_t>(v);
+        }
+        case ParamType::Number: {
+            std::string t = text::trim(text);
+            if (t.empty()) throw bad("a number");
+            errno = 0;
+            char* end = nullptr;
+            double v = std::strtod(t.c_str(), &end);
+            if (*end != '\0' || errno == ERANGE || !std::isfinite(v)) throw bad("a number");
+            return v;
+        }
+        case ParamType::Boolean: {
+            std::string t = text::lower(text::trim(text));
+            if (t == "true" || t == "yes" || t == "on" || t == "1") return true;
+            if (t == "false" || t == "no" || t == "off" || t == "0") return false;
+            throw bad("a boolean (true/false, yes/no, on/off, 1/0)");
+        }
+        case ParamType::List: {
+            std::string t = text::trim(text);
+            if (!t.empty() && t.front() == '[') {
+                nlohmann::json j = nlohmann::json::parse(t, nullptr, false);
+                if (j.is_discarded() || !value_has_type(j, ParamType::List))
+                    throw bad("a JSON list of strings or comma-separated items");
+                return j;
+            }
+            nlohmann::json out = nlohmann::json::array();
+            if (t.empty()) return out;
+            for (const auto& item : text::split(t, ',')) out.push_back(text::trim(item));
+            return out;
+        }
+    }
+    throw bad("a known type");
+}
+
+nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema,
+                            const nlohmann::json& given, const nlohmann::json& overrides) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& spec : schema) {
+        if (!spec.default_value.is_null()) out[spec.name] = spec.default_value;
+    }
+    auto apply = [&](const nlohmann::json& values, const std::string& origin) {
+        if (values.is_null()) return;
+        if (!values.is_object())
+            throw ParamError(fmt::format("plugin '{}': parameters ({}) must be a table of key = "
+                                         "value, got {}",
+                                         plugin, origin, json_kind(values)));
+        for (const auto& [key, value] : values.items()) {
+            const ParamSpec* spec = find_spec(schema, key);
+            if (!spec) throw ParamError(unknown_key_message(plugin, schema, key, origin));
+            if (value.is_null()) continue;  // null means "not given"
+            // Text given for a typed parameter (from a command line or a config
+            // written with quotes) is converted by the parameter's type.
+            if (value.is_string() && spec->type != ParamType::String)
+                out[key] = parse_param_value(*spec, value.get<std::string>(), plugin, origin);
+            else
+                out[key] = coerce(*spec, value, plugin, origin);
+        }
+    };
+    apply(given, "given to load");
+    for (const auto& spec : schema) {
+        std::string var = env_name(spec.name);
+        if (const char* v = std::getenv(var.c_str())) {
+            out[spec.name] = parse_param_value(spec, v, plugin, "environment " + var);
+        }
+    }
+    apply(overrides, "override");
+    for (const auto& spec : schema) {
+        if (spec.required && !out.contains(spec.name)) {
+            throw ParamError(fmt::format(
+                "plugin '{}': required parameter '{}' is missing; give it (for example "
+                "--param {}.{}=VALUE) or set {}",
+                plugin, spec.name, plugin, spec.name, env_name(spec.name)));
+        }
+    }
+    return out;
+}
+
+bool Params::has(const std::string& key) const {
+    auto it = values_.find(key);
+    return it != values_.end() && !it->is_null();
+}
+
+const nlohmann::json& Params::at(const std::string& key) const {
+    auto it = values_.find(key);
+    if (it == values_.end() || it->is_null())
+        throw ParamError(fmt::format("parameter '{}' has no value", key));
+    return *it;
+}
+
+std::string Params::get_string(const std::string& key) const {
+    const auto& v = at(key);
+    if (!v.is_string()) throw ParamError(fmt::format("parameter '{}' is not a string", key));
+    return v.get<std::string>();
+}
+
+std::int64_t Params::get_int(const std::string& key) const {
+    const auto& v = at(key);
+    if (!v.is_number_integer()) throw ParamError(fmt::format("parameter '{}' is not an integer", key));
+    return v.get<std::int64_t>();
+}
+
+double Params::get_number(const std::string& key) const {
+    const auto& v = at(key);
+    if (!v.is_number()) throw ParamError(fmt::format("parameter '{}' is not a number", key));
+    return v.get<double>();
+}
+
+bool Params::get_bool(const std::string& key) const {
+    const auto& v = at(key);
+    if (!v.is_boolean()) throw ParamError(fmt::format("parameter '{}' is not a boolean", key));
+    return v.get<bool>();
+}
+
+std::vector<std::string> Params::get_list(const std::string& key) const {
+    const auto& v = at(key);
+    if (!value_has_type(v, ParamType::List))
+        throw ParamError(fmt::format("parameter '{}' is not a list of strings", key));
+    return v.get<std::vector<std::string>>();
+}
+
+}  // namespace fluxburst

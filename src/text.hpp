@@ -1,0 +1,18 @@
+// Small text helpers used for messages (private to the library).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace fluxburst::text {
+
+std::string trim(const std::string& s);
+std::string lower(std::string s);
+std::vector<std::string> split(const std::string& s, char sep);
+std::string join(const std::vector<std::string>& items, const std::string& sep);
+/// At most `max` characters, with "..." when cut.
+std::string shorten(const std::string& s, std::size_t max);
+/// The candidate closest to `word` by edit distance, or "" when none is close.
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace fluxburst::text

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Install flux-burst into a temporary prefix, then use it as an outsider would:
+# build the plugin template and the embedding example with find_package, load the
+# out-of-tree plugin through FLUXBURST_PLUGIN_PATH, and compile with pkg-config.
+set -euo pipefail
+build=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+prefix=$work/prefix
+
+cmake --install "$build" --prefix "$prefix" >/dev/null
+test -f "$prefix/include/fluxburst/fluxburst.hpp"
+test -f "$prefix/lib/cmake/fluxburst/fluxburstConfig.cmake"
+test -f "$prefix/lib/pkgconfig/fluxburst.pc"
+test -f "$prefix/lib/fluxburst/plugins/libfluxburst_mock.so"
+ls "$prefix"/lib/libfluxburst.so.0* >/dev/null
+
+# The plugin, out of tree.
+cmake -S "$src/examples/plugin-template" -B "$work/plugin" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/plugin" -j2 >/dev/null
+mkdir -p "$work/plugins"
+cp "$work/plugin/libfluxburst_template.so" "$work/plugins/"
+# Only the entry points are exported.
+exported=$(nm -D --defined-only "$work/plugins/libfluxburst_template.so" | awk '$2 == "T" {print $3}' | sort | tr '\n' ' ')
+if [[ "$exported" != "fluxburst_plugin_abi_version fluxburst_plugin_destroy fluxburst_plugin_info fluxburst_plugin_init " ]]; then
+  echo "unexpected exported functions: $exported" >&2
+  exit 1
+fi
+
+# An embedding program, with find_package.
+cmake -S "$src/examples/embed" -B "$work/embed" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build "$work/embed" -j2 >/dev/null
+out=$(env -u FLUXBURST_PLUGIN_PATH LD_LIBRARY_PATH="$prefix/lib" FLUXBURST_PLUGIN_PATH="$work/plugins" \
+      "$work/embed/burst_once" template)
+echo "$out"
+grep -q "template 0.1.0  A template to start a plugin from" <<<"$out"
+grep -q "mock 0.1.0" <<<"$out"            # found in the installed plugin directory
+grep -q -- "-> template" <<<"$out"
+grep -q "template run: would create 4 nodes" <<<"$out"
+
+# The same program with pkg-config.
+flags=$(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs fluxburst)
+g++ -o "$work/pc_burst" "$src/examples/embed/burst_once.cpp" $flags -Wl,-rpath,"$prefix/lib"
+FLUXBURST_PLUGIN_PATH= "$work/pc_burst" | grep -q "mock run: created cluster mock-0 with 4 nodes"
+echo "install test: ok"

@@ -1,0 +1,164 @@
+#include <catch2/catch.hpp>
+
+#include <fluxburst/client.hpp>
+#include <fluxburst/error.hpp>
+#include <fluxburst/plugin.hpp>
+
+#include <filesystem>
+
+#include <sys/stat.h>
+
+#include "test_support.hpp"
+
+using fluxburst::Client;
+using fluxburst::PluginError;
+using nlohmann::json;
+
+namespace {
+// A client that sees only the given directories.
+Client isolated(std::initializer_list<const char*> dirs) {
+    Client c;
+    c.set_search_installed_dir(false);
+    for (const char* d : dirs) c.add_plugin_dir(d);
+    return c;
+}
+
+std::string load_error(Client& c, const std::string& name, const json& params = json::object()) {
+    try {
+        c.load(name, params);
+    } catch (const PluginError& e) {
+        return e.what();
+    } catch (const fluxburst::Error& e) {
+        return std::string("other error: ") + e.what();
+    }
+    return "loaded";
+}
+}  // namespace
+
+TEST_CASE("the search path: FLUXBURST_PLUGIN_PATH, added directories, installed directory") {
+    test::EnvVar env("FLUXBURST_PLUGIN_PATH", "/a:/b::");
+    Client c;
+    c.add_plugin_dir("/c");
+    auto dirs = c.plugin_dirs();
+    REQUIRE(dirs.size() == 4);
+    CHECK(dirs[0] == "/a");
+    CHECK(dirs[1] == "/b");
+    CHECK(dirs[2] == "/c");
+    CHECK(dirs[3] == Client::installed_plugin_dir());
+    // the build tree mirrors the install tree, so the in-tree mock is "installed"
+    CHECK(std::filesystem::equivalent(Client::installed_plugin_dir(), TEST_BUILD_PLUGIN_DIR));
+}
+
+TEST_CASE("discover lists plugins without initialising them") {
+    test::EnvVar env("FLUXBURST_PLUGIN_PATH", nullptr);
+    Client c = isolated({TEST_GOOD_PLUGIN_DIR, TEST_BUILD_PLUGIN_DIR});
+    auto found = c.discover();
+    std::vector<std::string> names;
+    for (const auto& d : found) names.push_back(d.name);
+    CHECK(names == std::vector<std::string>{"alpha", "beta", "recorder", "mock"});
+    const auto& rec = found[2];
+    CHECK(rec.ok());
+    CHECK(rec.version == "1.2.3");
+    CHECK(rec.description == "test plugin that records calls");
+    CHECK_THAT(rec.path, Catch::EndsWith("/libfluxburst_recorder.so"));
+    REQUIRE(rec.parameters.size() == 6);
+    CHECK(rec.parameters[0].name == "capacity");
+    CHECK(rec.parameters[0].default_value == 4);
+    CHECK(rec.parameters[3].required);
+    CHECK(c.plugins().empty());
+}
+
+TEST_CASE("an earlier directory shadows a plugin of the same name") {
+    test::TempDir dir;
+    std::filesystem::copy_file(std::string(TEST_GOOD_PLUGIN_DIR) + "/libfluxburst_alpha.so",
+                               dir.file("libfluxburst_mock.so"));
+    Client c = isolated({TEST_BUILD_PLUGIN_DIR, dir.path().c_str()});
+    auto found = c.discover();
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].path == std::string(TEST_BUILD_PLUGIN_DIR) + "/libfluxburst_mock.so");
+}
+
+TEST_CASE("broken plugins are listed with their error, never abort the listing") {
+    Client c = isolated({TEST_BROKEN_PLUGIN_DIR});
+    std::map<std::string, std::string> errors;
+    for (const auto& d : c.discover()) errors[d.name] = d.error;
+    CHECK_THAT(errors["text"], Catch::Contains("not a loadable shared object"));
+    CHECK_THAT(errors["noentry"], Catch::Contains("missing entry symbol 'fluxburst_plugin_abi_version'"));
+    CHECK_THAT(errors["wrongabi"], Catch::Contains("built for ABI 999") && Catch::Contains("speaks ABI 1"));
+    CHECK_THAT(errors["badschema"], Catch::Contains("invalid parameter schema") && Catch::Contains("max_nodes"));
+    CHECK(errors["initnull"].empty());  // its info is fine; it fails at load
+    CHECK(errors["throwinit"].empty());
+}
+
+TEST_CASE("every load failure names the plugin, the file and the reason") {
+    test::EnvVar env("FLUXBURST_PLUGIN_PATH", nullptr);
+    Client c = isolated({TEST_BROKEN_PLUGIN_DIR, TEST_GOOD_PLUGIN_DIR});
+    std::string broken = TEST_BROKEN_PLUGIN_DIR;
+    CHECK_THAT(load_error(c, "text"), Catch::Contains("plugin 'text'") &&
+                                          Catch::Contains(broken + "/libfluxburst_text.so") &&
+                                          Catch::Contains("not a loadable shared object"));
+    CHECK_THAT(load_error(c, "noentry"), Catch::Contains("plugin 'noentry'") && Catch::Contains("missing entry symbol"));
+    CHECK_THAT(load_error(c, "wrongabi"), Catch::Contains("ABI 999") && Catch::Contains("ABI 1"));
+    CHECK_THAT(load_error(c, "initnull"), Catch::Contains("plugin 'initnull'") && Catch::Contains("init returned null"));
+    CHECK_THAT(load_error(c, "throwinit"), Catch::Contains("init threw: cannot reach the cloud API"));
+    CHECK_THAT(load_error(c, "throwvalidate"), Catch::Contains("validate() refused: credentials file is missing"));
+    CHECK_THAT(load_error(c, "badschema"), Catch::Contains("invalid parameter schema"));
+    CHECK_THAT(load_error(c, "recorder"), Catch::Contains("required parameter 'label' is missing"));
+    CHECK_THAT(load_error(c, "recorder", {{"label", "x"}, {"capacityy", 2}}), Catch::Contains("did you mean 'capacity'"));
+    CHECK_THAT(load_error(c, "recordr"), Catch::Contains("unknown plugin 'recordr'") &&
+                                             Catch::Contains("did you mean 'recorder'") &&
+                                             Catch::Contains("available: ") && Catch::Contains("alpha"));
+    CHECK(c.plugins().empty());  // nothing half-loaded
+    CHECK(load_error(c, "recorder", {{"label", "x"}}) == "loaded");
+    CHECK_THAT(load_error(c, "recorder", {{"label", "x"}}), Catch::Contains("already loaded"));
+}
+
+TEST_CASE("loaded plugins keep load order, name and validated parameters") {
+    test::EnvVar env("FLUXBURST_CAPACITY", "6");
+    Client c = isolated({TEST_GOOD_PLUGIN_DIR});
+    c.load("beta", {{"label", "b"}});
+    c.load("alpha", {{"label", "a"}, {"capacity", 2}}, {{"priority", 5}});
+    auto ps = c.plugins();
+    REQUIRE(ps.size() == 2);
+    CHECK(ps[0]->name() == "beta");
+    CHECK(ps[1]->name() == "alpha");
+    CHECK(ps[1]->params().get_int("capacity") == 6);  // the environment beats load params
+    CHECK(ps[1]->params().get_int("priority") == 5);
+    CHECK(ps[1]->params().get_string("label") == "a");
+    CHECK(c.plugin("alpha") == ps[1]);
+    CHECK(c.plugin("gamma") == nullptr);
+    CHECK(c.resolve_params("recorder", {{"label", "z"}})["capacity"] == 6);
+}
+
+TEST_CASE("plugin files or directories writable by others are refused") {
+    test::TempDir dir;
+    std::string so = dir.file("libfluxburst_alpha.so");
+    std::filesystem::copy_file(std::string(TEST_GOOD_PLUGIN_DIR) + "/libfluxburst_alpha.so", so);
+    ::chmod(so.c_str(), 0666);
+    Client c = isolated({dir.path().c_str()});
+    auto found = c.discover();
+    REQUIRE(found.size() == 1);
+    CHECK_THAT(found[0].error, Catch::Contains("writable by every user") && Catch::Contains("chmod o-w"));
+    CHECK_THAT(load_error(c, "alpha", {{"label", "x"}}), Catch::Contains("refusing to load"));
+    ::chmod(so.c_str(), 0755);
+    ::chmod(dir.path().c_str(), 0777);
+    auto again = c.discover();
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].name.empty());
+    CHECK_THAT(again[0].error, Catch::Contains(dir.path()) && Catch::Contains("writable by every user"));
+    ::chmod(dir.path().c_str(), 0700);
+    CHECK(c.discover().at(0).ok());
+}
+
+TEST_CASE("the shared object stays open while its plugin lives") {
+    Client c = isolated({TEST_GOOD_PLUGIN_DIR});
+    {
+        Client other = isolated({TEST_GOOD_PLUGIN_DIR});
+        other.load("alpha", {{"label", "x"}});
+        c.load("alpha", {{"label", "y"}});
+    }  // `other` destroyed its instance; ours must still work
+    REQUIRE(c.plugin("alpha"));
+    CHECK(c.plugin("alpha")->schedule(json{{"id", 1}, {"nnodes", 1}}));
+    Client moved = std::move(c);
+    CHECK(moved.plugin("alpha")->name() == "alpha");
+}

@@ -1,0 +1,131 @@
+#include <catch2/catch.hpp>
+
+#include <fluxburst/error.hpp>
+#include <fluxburst/params.hpp>
+
+#include "test_support.hpp"
+
+using fluxburst::ParamError;
+using fluxburst::ParamSchema;
+using fluxburst::ParamType;
+using nlohmann::json;
+
+namespace {
+ParamSchema schema() {
+    return {{"max_nodes", ParamType::Integer, 8, false, "largest job"},
+            {"region", ParamType::String, "us-east", false, "where"},
+            {"ratio", ParamType::Number, 0.5, false, "a ratio"},
+            {"dry", ParamType::Boolean, false, false, "dry"},
+            {"hosts", ParamType::List, json::array(), false, "hosts"},
+            {"token", ParamType::String, nullptr, true, "secret"}};
+}
+}  // namespace
+
+TEST_CASE("defaults, load params, environment and overrides merge in that order") {
+    test::EnvVar env("FLUXBURST_MAX_NODES", "16");
+    test::EnvVar env2("FLUXBURST_REGION", nullptr);
+    json merged = fluxburst::merge_params("cloud", schema(), {{"max_nodes", 4}, {"region", "eu"}, {"token", "t"}});
+    CHECK(merged["max_nodes"] == 16);   // environment beats load params
+    CHECK(merged["region"] == "eu");    // load params beat defaults
+    CHECK(merged["ratio"] == 0.5);      // default
+    json over = fluxburst::merge_params("cloud", schema(), {{"token", "t"}}, {{"max_nodes", 2}});
+    CHECK(over["max_nodes"] == 2);      // overrides beat the environment
+}
+
+TEST_CASE("environment values are converted by the parameter's type") {
+    test::EnvVar a("FLUXBURST_DRY", "yes");
+    test::EnvVar b("FLUXBURST_HOSTS", "a, b,c");
+    test::EnvVar c("FLUXBURST_RATIO", "2.5");
+    json merged = fluxburst::merge_params("cloud", schema(), {{"token", "t"}});
+    CHECK(merged["dry"] == true);
+    CHECK(merged["hosts"] == json::array({"a", "b", "c"}));
+    CHECK(merged["ratio"] == 2.5);
+}
+
+TEST_CASE("a bad environment value names the variable") {
+    test::EnvVar a("FLUXBURST_MAX_NODES", "lots");
+    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"token", "t"}}),
+                        Catch::Contains("environment FLUXBURST_MAX_NODES") &&
+                            Catch::Contains("expects an integer") && Catch::Contains("'lots'"));
+}
+
+TEST_CASE("an unknown key is an error that suggests the close match") {
+    REQUIRE_THROWS_AS(fluxburst::merge_params("cloud", schema(), {{"max_node", 3}, {"token", "t"}}), ParamError);
+    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"max_node", 3}, {"token", "t"}}),
+                        Catch::Contains("plugin 'cloud'") && Catch::Contains("unknown parameter 'max_node'") &&
+                            Catch::Contains("did you mean 'max_nodes'"));
+    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"zzzzzz", 3}, {"token", "t"}}),
+                        Catch::Contains("known parameters: max_nodes, region"));
+}
+
+TEST_CASE("a wrong type names the key, the expected and the given type") {
+    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"max_nodes", true}, {"token", "t"}}),
+                        Catch::Contains("'max_nodes'") && Catch::Contains("expects integer") &&
+                            Catch::Contains("got boolean"));
+    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"hosts", json::array({1})}, {"token", "t"}}),
+                        Catch::Contains("'hosts'") && Catch::Contains("non-string item"));
+    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"max_nodes", "8x"}, {"token", "t"}}),
+                        Catch::Contains("expects an integer, got '8x'"));
+    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), json::array()),
+                        Catch::Contains("must be a table"));
+}
+
+TEST_CASE("text values are converted, whole floats accepted for integers") {
+    json merged = fluxburst::merge_params("cloud", schema(), {{"max_nodes", "12"}, {"dry", "on"}, {"token", "t"}});
+    CHECK(merged["max_nodes"] == 12);
+    CHECK(merged["dry"] == true);
+    CHECK(fluxburst::merge_params("cloud", schema(), {{"max_nodes", 3.0}, {"token", "t"}})["max_nodes"] == 3);
+    CHECK_THROWS_AS(fluxburst::merge_params("cloud", schema(), {{"max_nodes", 3.5}, {"token", "t"}}), ParamError);
+    CHECK(fluxburst::merge_params("cloud", schema(), {{"ratio", 2}, {"token", "t"}})["ratio"] == 2);
+}
+
+TEST_CASE("a missing required key names it and how to give it") {
+    test::EnvVar env("FLUXBURST_TOKEN", nullptr);
+    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), json::object()),
+                        Catch::Contains("required parameter 'token' is missing") &&
+                            Catch::Contains("FLUXBURST_TOKEN") && Catch::Contains("--param cloud.token="));
+    test::EnvVar set("FLUXBURST_TOKEN", "from-env");
+    CHECK(fluxburst::merge_params("cloud", schema(), json::object())["token"] == "from-env");
+}
+
+TEST_CASE("parse_param_value") {
+    fluxburst::ParamSpec list{"hosts", ParamType::List, nullptr, false, ""};
+    CHECK(fluxburst::parse_param_value(list, "[\"a\",\"b\"]", "p", "x") == json::array({"a", "b"}));
+    CHECK(fluxburst::parse_param_value(list, "", "p", "x") == json::array());
+    CHECK_THROWS_AS(fluxburst::parse_param_value(list, "[1,2]", "p", "x"), ParamError);
+    fluxburst::ParamSpec b{"b", ParamType::Boolean, nullptr, false, ""};
+    CHECK_THROWS_WITH(fluxburst::parse_param_value(b, "maybe", "p", "--param"), Catch::Contains("a boolean"));
+    fluxburst::ParamSpec n{"n", ParamType::Number, nullptr, false, ""};
+    CHECK_THROWS(fluxburst::parse_param_value(n, "nan", "p", "x"));
+    CHECK_THROWS(fluxburst::parse_param_value(n, "1e999", "p", "x"));
+    fluxburst::ParamSpec i{"i", ParamType::Integer, nullptr, false, ""};
+    CHECK_THROWS(fluxburst::parse_param_value(i, "99999999999999999999", "p", "x"));
+    CHECK(fluxburst::parse_param_value(i, " -3 ", "p", "x") == -3);
+}
+
+TEST_CASE("schemas round-trip through JSON and bad schemas are refused") {
+    ParamSchema s = schema();
+    ParamSchema back = fluxburst::schema_from_json(fluxburst::schema_to_json(s), "cloud");
+    REQUIRE(back.size() == s.size());
+    CHECK(back[0].name == "max_nodes");
+    CHECK(back[5].required);
+    CHECK_THROWS_WITH(fluxburst::schema_from_json(json::parse(R"([{"name":"a","type":"float"}])"), "p"),
+                      Catch::Contains("invalid parameter schema") && Catch::Contains("\"float\""));
+    CHECK_THROWS_WITH(fluxburst::schema_from_json(json::parse(R"([{"name":"a","type":"string"},{"name":"a","type":"string"}])"), "p"),
+                      Catch::Contains("declared twice"));
+    CHECK_THROWS_WITH(fluxburst::schema_from_json(json::parse(R"([{"name":"Bad-Name","type":"string"}])"), "p"),
+                      Catch::Contains("lower-case"));
+    CHECK_THROWS_WITH(fluxburst::schema_from_json(json::parse(R"({"name":"a"})"), "p"), Catch::Contains("expected a list"));
+}
+
+TEST_CASE("Params getters are typed") {
+    fluxburst::Params p(json{{"n", 3}, {"s", "x"}, {"b", true}, {"l", {"a"}}, {"d", 1.5}, {"z", nullptr}});
+    CHECK(p.get_int("n") == 3);
+    CHECK(p.get_string("s") == "x");
+    CHECK(p.get_bool("b"));
+    CHECK(p.get_list("l") == std::vector<std::string>{"a"});
+    CHECK(p.get_number("d") == 1.5);
+    CHECK_FALSE(p.has("z"));
+    CHECK_THROWS_AS(p.get_int("s"), ParamError);
+    CHECK_THROWS_WITH(p.get_string("missing"), Catch::Contains("'missing'"));
+}
