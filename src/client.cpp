@@ -74,6 +74,7 @@ struct Client::Impl {
     bool search_installed = true;
     std::vector<std::unique_ptr<loader::Loaded>> loaded;
     Selector selector = selectors::burstable();
+    bool default_selector = true;
     Ordering ordering = ordering::in_order();
 
     loader::Found find(const std::string& name, const std::vector<std::string>& dirs) const {
@@ -183,9 +184,13 @@ BurstPlugin* Client::plugin(const std::string& name) const {
 void Client::set_selector(Selector selector) {
     if (!selector) throw Error("set_selector: the selector must not be empty (use reset_selector)");
     impl_->selector = std::move(selector);
+    impl_->default_selector = false;
 }
 
-void Client::reset_selector() { impl_->selector = selectors::burstable(); }
+void Client::reset_selector() {
+    impl_->selector = selectors::burstable();
+    impl_->default_selector = true;
+}
 
 void Client::set_ordering(Ordering ordering) {
     if (!ordering) throw Error("set_ordering: the ordering must not be empty (use reset_ordering)");
@@ -200,48 +205,6 @@ BurstReport Client::Impl::cycle(bool commit) {
     report.queue = queue->describe();
     report.dry_run = !commit;
     auto start = Clock::now();
-
-    // 1. Read and judge the queue one job at a time; keep only the selected.
-    std::vector<JobPtr> candidates;
-    queue->for_each_job(
-        [&](JobPtr job) {
-            ++report.jobs_seen;
-            if (auto bad = check_job_shape(*job)) {
-                std::string where = job->is_object() && job->contains("id") ? (*job)["id"].dump()
-                                                                            : "entry " + std::to_string(report.jobs_seen - 1);
-                log->warn("{}: job {} skipped: {}", report.queue, where, *bad);
-                report.skipped.push_back(Skipped{where, *bad});
-                return;
-            }
-            bool chosen = false;
-            try {
-                chosen = selector(*job);
-            } catch (const std::exception& e) {
-                std::string id = std::to_string(job_id(*job));
-                log->warn("job {}: the selector threw: {}; skipped", id, e.what());
-                report.skipped.push_back(Skipped{id, std::string("selector threw: ") + e.what()});
-                return;
-            }
-            if (chosen) {
-                report.selected.push_back(job_id(*job));
-                candidates.push_back(std::move(job));
-            }
-        },
-        [&](QueueProblem problem) {
-            ++report.jobs_seen;
-            log->warn("{}: {}", problem.where, problem.reason);
-            report.skipped.push_back(Skipped{problem.where, problem.reason});
-        });
-    report.timings.list_select = seconds_since(start);
-    log->info("{}: {} jobs read, {} selected, {} skipped", report.queue, report.jobs_seen,
-              candidates.size(), report.skipped.size());
-    if (candidates.empty()) {
-        report.timings.total = seconds_since(start);
-        return report;
-    }
-
-    // 2. Offer each selected job to the plugins in the ordering's order.
-    auto t_schedule = Clock::now();
     std::vector<BurstPlugin*> all = plugin_list();
     std::set<BurstPlugin*> known(all.begin(), all.end());
     struct Accepted {
@@ -249,7 +212,11 @@ BurstReport Client::Impl::cycle(bool commit) {
         JobPtr job;  // the marked copy
     };
     std::vector<Accepted> accepted;
-    for (const JobPtr& job : candidates) {
+    double schedule_seconds = 0;
+
+    // Offer one selected job to the plugins in the ordering's order.
+    auto place = [&](const JobPtr& job) {
+        auto t0 = Clock::now();
         JobId id = job_id(*job);
         std::vector<std::string> reasons;
         std::vector<BurstPlugin*> order;
@@ -279,18 +246,71 @@ BurstReport Client::Impl::cycle(bool commit) {
             if (all.empty()) reasons.push_back("no plugins are loaded");
             else if (offered.empty() && reasons.empty()) reasons.push_back("the ordering offered it to no plugin");
             report.unmatched.push_back(Unmatched{id, job_name(*job), job_nodes(*job), std::move(reasons)});
-            continue;
+        } else {
+            report.assignments.push_back(
+                Assignment{id, job_name(*job), job_nodes(*job), job_tasks(*job), taker->name()});
+            if (commit) {
+                auto marked = std::make_shared<nlohmann::json>(*job);
+                mark_job_scheduled(*marked, taker->name());
+                accepted.push_back(Accepted{taker, std::move(marked)});
+            }
         }
-        report.assignments.push_back(
-            Assignment{id, job_name(*job), job_nodes(*job), job_tasks(*job), taker->name()});
-        if (commit) {
-            auto marked = std::make_shared<nlohmann::json>(*job);
-            mark_job_scheduled(*marked, taker->name());
-            accepted.push_back(Accepted{taker, std::move(marked)});
-        }
+        schedule_seconds += seconds_since(t0);
+    };
+
+    // 1-2. Read the queue one job at a time: judge it, and place a selected job at
+    // once, so that only accepted jobs are kept (memory does not grow with the
+    // jobs that are not selected or not accepted).
+    std::size_t entry = 0;        // position of the current entry in the queue
+    bool counted = false;         // `want` already counted the current entry
+    JobWanted want;
+    if (default_selector) {
+        // The default selector needs only a job's summary: let the queue skip
+        // building the jobs it would reject anyway (malformed ones are built, to
+        // be reported).
+        want = [&](const JobSummary& s) {
+            ++entry;
+            counted = true;
+            return !s.shape_ok || (s.burstable && !s.burst_scheduled);
+        };
     }
-    candidates.clear();
-    report.timings.schedule = seconds_since(t_schedule);
+    report.jobs_seen = queue->scan_jobs(
+        [&](JobPtr job) {
+            if (!counted) ++entry;
+            counted = false;
+            if (auto bad = check_job_shape(*job)) {
+                std::string where = job->is_object() && job->contains("id")
+                                        ? (*job)["id"].dump()
+                                        : "entry " + std::to_string(entry - 1);
+                log->warn("{}: job {} skipped: {}", report.queue, where, *bad);
+                report.skipped.push_back(Skipped{where, *bad});
+                return;
+            }
+            bool chosen = false;
+            try {
+                chosen = selector(*job);
+            } catch (const std::exception& e) {
+                std::string id = std::to_string(job_id(*job));
+                log->warn("job {}: the selector threw: {}; skipped", id, e.what());
+                report.skipped.push_back(Skipped{id, std::string("selector threw: ") + e.what()});
+                return;
+            }
+            if (chosen) {
+                report.selected.push_back(job_id(*job));
+                place(job);
+            }
+        },
+        [&](QueueProblem problem) {
+            if (!counted) ++entry;
+            counted = false;
+            log->warn("{}: {}", problem.where, problem.reason);
+            report.skipped.push_back(Skipped{problem.where, problem.reason});
+        },
+        want);
+    report.timings.schedule = schedule_seconds;
+    report.timings.list_select = seconds_since(start) - schedule_seconds;
+    log->info("{}: {} jobs read, {} selected, {} accepted, {} skipped", report.queue, report.jobs_seen,
+              report.selected.size(), report.assignments.size(), report.skipped.size());
     if (!commit || accepted.empty()) {
         report.timings.total = seconds_since(start);
         return report;

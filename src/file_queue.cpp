@@ -3,13 +3,34 @@
 #include <fluxburst/atomic_file.hpp>
 #include <fluxburst/error.hpp>
 
-#include <map>
+#include <algorithm>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "job_file.hpp"
 
 namespace fluxburst {
+
+namespace {
+struct Range {
+    std::size_t index = 0;
+    std::size_t offset = 0;
+    std::size_t length = 0;
+};
+using Ranges = std::unordered_map<JobId, Range>;
+
+void remember(Ranges& ranges, JobId id, const job_file::Element& e) {
+    ranges.emplace(id, Range{e.index, e.offset, e.raw.size()});  // the first of duplicates
+}
+}  // namespace
+
+// Where each job was in the file at the last complete scan, so that marking can
+// rewrite just those bytes when the file has not changed since.
+struct FileQueue::Listing {
+    job_file::FileId file;
+    Ranges ranges;
+};
 
 FileQueue::FileQueue(std::string path) : path_(std::move(path)) {}
 
@@ -18,23 +39,51 @@ FileQueue::~FileQueue() = default;
 std::string FileQueue::describe() const { return fmt::format("jobs file '{}'", path_); }
 
 void FileQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
-                             const std::function<void(QueueProblem problem)>&) {
-    job_file::scan(path_, [&](const job_file::Element& element) {
+                             const std::function<void(QueueProblem problem)>& problem) {
+    scan_jobs(visit, problem, nullptr);
+}
+
+std::size_t FileQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
+                                 const std::function<void(QueueProblem problem)>&,
+                                 const JobWanted& want) {
+    job_file::Text text = job_file::load(path_);
+    auto listing = std::make_shared<Listing>();
+    listing->file = text.id;
+    listing->ranges.reserve(text.bytes.size() / 512);
+    std::size_t entries = 0;
+    job_file::scan(path_, text, [&](const job_file::Element& element) {
+        ++entries;
+        if (want) {
+            JobSummary summary;
+            bool has_id = false;
+            std::uint64_t id = 0;
+            job_file::summarize(element, summary, has_id, id);
+            if (has_id) remember(listing->ranges, id, element);
+            if (!want(summary)) return;
+        }
         nlohmann::json job;
         try {
             job = job_file::to_json(element);
         } catch (const QueueError&) {
             // The scan skips over elements without checking them; a bad element
             // makes the whole file malformed, reported with its position.
-            throw QueueError(job_file::describe_malformed(path_));
+            throw QueueError(job_file::describe_malformed(path_, text));
+        }
+        if (!want) {
+            auto it = job.is_object() ? job.find("id") : job.end();
+            if (it != job.end() && it->is_number_integer() && (it->is_number_unsigned() || it->get<std::int64_t>() >= 0))
+                remember(listing->ranges, it->get<JobId>(), element);
         }
         visit(std::make_shared<const nlohmann::json>(std::move(job)));
     });
+    listing_ = std::move(listing);
+    return entries;
 }
 
 JobPtr FileQueue::lookup(JobId id) {
+    job_file::Text text = job_file::load(path_);
     JobPtr found;
-    job_file::scan(path_, [&](const job_file::Element& element) {
+    job_file::scan(path_, text, [&](const job_file::Element& element) {
         std::uint64_t element_id = 0;
         if (!found && job_file::read_id(element, element_id) && element_id == id)
             found = std::make_shared<const nlohmann::json>(job_file::to_json(element));
@@ -46,47 +95,64 @@ std::optional<std::string> FileQueue::state(JobId id) { return JobQueue::state(i
 
 void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     if (marks.empty()) return;
-    std::map<JobId, const JobMark*> wanted;
-    for (const auto& mark : marks) wanted[mark.id] = &mark;
-    std::map<JobId, bool> done;
-    std::string out;
-    bool first = true;
-    job_file::Layout layout = job_file::scan(path_, [&](const job_file::Element& element) {
-        out += first ? "\n  " : ",\n  ";
-        first = false;
-        std::uint64_t id = 0;
-        auto it = job_file::read_id(element, id) ? wanted.find(id) : wanted.end();
-        if (it == wanted.end() || done[id]) {
-            out.append(element.raw.data(), element.raw.size());  // untouched, byte for byte
-            return;
-        }
-        nlohmann::json job = job_file::to_json(element);
-        if (check_job_shape(job))
-            throw QueueError(fmt::format("{}: cannot mark job {} scheduled: {}", describe(), id,
-                                         *check_job_shape(job)));
-        mark_job_scheduled(job, it->second->plugin);
-        out += job.dump();
-        done[id] = true;
-    });
+    job_file::Text text = job_file::load(path_);
+    Ranges scanned;
+    const Ranges* ranges = nullptr;
+    if (listing_ && listing_->file == text.id) {
+        ranges = &listing_->ranges;  // unchanged since the listing: positions hold
+    } else {
+        job_file::scan(path_, text, [&](const job_file::Element& element) {
+            std::uint64_t id = 0;
+            if (job_file::read_id(element, id)) remember(scanned, id, element);
+        });
+        ranges = &scanned;
+    }
+    // Build every replacement first: any problem leaves the file untouched.
+    struct Patch {
+        Range range;
+        std::string text;
+    };
+    std::vector<Patch> patches;
+    std::unordered_map<JobId, bool> seen;
+    const std::size_t end_capacity = text.bytes.size() + simdjson::SIMDJSON_PADDING;
     for (const auto& mark : marks) {
-        if (!done[mark.id])
+        if (seen[mark.id]) continue;
+        seen[mark.id] = true;
+        auto it = ranges->find(mark.id);
+        if (it == ranges->end())
             throw QueueError(fmt::format("{}: cannot mark job {} ({}) scheduled: the file no longer "
                                          "holds it; nothing was written",
                                          describe(), mark.id, job_id_f58(mark.id)));
+        const Range& r = it->second;
+        job_file::Element element{r.index, std::string_view(text.bytes.data() + r.offset, r.length),
+                                  r.offset, end_capacity - r.offset};
+        nlohmann::json job = job_file::to_json(element);
+        if (auto bad = check_job_shape(job))
+            throw QueueError(fmt::format("{}: cannot mark job {} scheduled: {}; nothing was written",
+                                         describe(), mark.id, *bad));
+        mark_job_scheduled(job, mark.plugin);
+        patches.push_back(Patch{r, job.dump()});
     }
-    std::string doc;
-    if (layout.object_form) {
-        doc = "{\"jobs\": [" + out + (first ? "]" : "\n]");
-        if (!layout.other_members.empty()) doc += ",\n " + layout.other_members;
-        doc += "}\n";
-    } else {
-        doc = "[" + out + (first ? "]\n" : "\n]\n");
+    std::sort(patches.begin(), patches.end(),
+              [](const Patch& a, const Patch& b) { return a.range.offset < b.range.offset; });
+    // Every byte outside the marked jobs is kept as it was.
+    std::string out;
+    std::size_t grow = 0;
+    for (const auto& p : patches) grow += p.text.size();
+    out.reserve(text.bytes.size() + grow);
+    std::size_t at = 0;
+    for (const auto& p : patches) {
+        out.append(text.bytes.data() + at, p.range.offset - at);
+        out += p.text;
+        at = p.range.offset + p.range.length;
     }
+    out.append(text.bytes.data() + at, text.bytes.size() - at);
     try {
-        write_file_atomically(path_, doc);
+        write_file_atomically(path_, out);
     } catch (const Error& e) {
         throw QueueError(fmt::format("{}: cannot record scheduled jobs: {}", describe(), e.what()));
     }
+    listing_.reset();
 }
 
 }  // namespace fluxburst

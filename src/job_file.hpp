@@ -1,43 +1,69 @@
 // Reading a jobs file one element at a time (private to the library).
 //
 // A jobs file is a JSON array of jobs, or an object whose "jobs" member is one.
-// The scanner parses it with simdjson's On-Demand API and hands out each job's
-// raw text; `to_json` turns such text into an nlohmann::json.
+// The scanner walks it with simdjson's On-Demand API and hands out each job's
+// raw text and position; `to_json` turns that text into an nlohmann::json, and
+// `summarize` reads the few fields the default selector needs without building
+// anything.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
+
+#include <fluxburst/queue.hpp>
 
 namespace fluxburst::job_file {
+
+/// Identity of a file's content as seen by fstat: if it is unchanged, positions
+/// recorded at a scan are still valid.
+struct FileId {
+    std::uint64_t dev = 0, ino = 0, size = 0;
+    std::int64_t mtime_sec = 0, mtime_nsec = 0;
+    bool operator==(const FileId& o) const {
+        return dev == o.dev && ino == o.ino && size == o.size && mtime_sec == o.mtime_sec &&
+               mtime_nsec == o.mtime_nsec;
+    }
+};
+
+/// A loaded file: its bytes (padded for simdjson) and identity.
+struct Text {
+    simdjson::padded_string bytes;
+    FileId id;
+};
 
 /// One element of the jobs array: its index and its exact text in the file.
 struct Element {
     std::size_t index = 0;
     std::string_view raw;
+    std::size_t offset = 0;    ///< position of raw in the file
     std::size_t capacity = 0;  ///< bytes readable from raw.data() (>= raw.size() + padding)
 };
 
-/// The layout of the file, to write it back in the same shape.
-struct Layout {
-    bool object_form = false;          ///< {"jobs": [...], ...} rather than [...]
-    std::string other_members;         ///< raw `"key": value` pairs besides "jobs", comma-joined
-};
+/// Read `path`. Throws QueueError naming it when it cannot be read.
+Text load(const std::string& path);
 
-/// Scan `path`; call `visit` for each element. Throws QueueError naming the file
-/// and the position when it is missing, empty, not JSON or of the wrong shape.
-Layout scan(const std::string& path, const std::function<void(const Element&)>& visit);
+/// Walk the jobs of a loaded file, calling `visit` for each element. Throws
+/// QueueError naming the file and the position when it is empty, not JSON or of
+/// the wrong shape.
+void scan(const std::string& path, const Text& text, const std::function<void(const Element&)>& visit);
 
 /// The full error message for a malformed file, with line and column.
-std::string describe_malformed(const std::string& path);
+std::string describe_malformed(const std::string& path, const Text& text);
 
 /// Parse one element's text. Throws QueueError on malformed text.
 nlohmann::json to_json(const Element& element);
 
 /// The element's "id" when it is an object with a non-negative integer id.
 bool read_id(const Element& element, std::uint64_t& id);
+
+/// Fill `summary` (and the id) from the element without building it. Mirrors
+/// check_job_shape: any doubt leaves summary.shape_ok false.
+void summarize(const Element& element, JobSummary& summary, bool& has_id, std::uint64_t& id);
 
 }  // namespace fluxburst::job_file

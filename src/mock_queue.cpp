@@ -22,7 +22,15 @@ MockQueue::~MockQueue() = default;
 
 nlohmann::json MockQueue::sample_job() { return nlohmann::json::parse(sample_text); }
 
-void MockQueue::add(nlohmann::json job) { jobs_.push_back(std::make_shared<nlohmann::json>(std::move(job))); }
+void MockQueue::add(nlohmann::json job) {
+    if (!check_job_shape(job)) index_.emplace(job_id(job), jobs_.size());
+    jobs_.push_back(std::make_shared<nlohmann::json>(std::move(job)));
+}
+
+nlohmann::json* MockQueue::find(JobId id) {
+    auto it = index_.find(id);
+    return it == index_.end() ? nullptr : jobs_[it->second].get();
+}
 
 std::string MockQueue::describe() const { return "mock queue"; }
 
@@ -34,33 +42,21 @@ void MockQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
 }
 
 JobPtr MockQueue::lookup(JobId id) {
-    for (const auto& job : jobs_) {
-        if (!check_job_shape(*job) && job_id(*job) == id) return std::make_shared<const nlohmann::json>(*job);
-    }
-    return nullptr;
+    nlohmann::json* job = find(id);
+    return job ? std::make_shared<const nlohmann::json>(*job) : nullptr;
 }
 
 std::optional<std::string> MockQueue::state(JobId id) { return JobQueue::state(id); }
 
 void MockQueue::set_state(JobId id, std::int64_t state) {
-    for (auto& job : jobs_) {
-        if (job->is_object() && job->contains("id") && (*job)["id"].is_number_integer() &&
-            (*job)["id"].get<JobId>() == id)
-            (*job)["state"] = state;
-    }
+    if (nlohmann::json* job = find(id)) (*job)["state"] = state;
 }
 
 void MockQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     // Check every mark first so that a bad one changes nothing.
     std::vector<nlohmann::json*> targets;
     for (const auto& mark : marks) {
-        nlohmann::json* target = nullptr;
-        for (auto& job : jobs_) {
-            if (!check_job_shape(*job) && job_id(*job) == mark.id) {
-                target = job.get();
-                break;
-            }
-        }
+        nlohmann::json* target = find(mark.id);
         if (!target)
             throw QueueError(fmt::format("mock queue: cannot mark job {} scheduled: no such job", mark.id));
         targets.push_back(target);

@@ -4,6 +4,22 @@ namespace fluxburst {
 
 JobQueue::~JobQueue() = default;
 
+std::size_t JobQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
+                               const std::function<void(QueueProblem problem)>& problem,
+                               const JobWanted&) {
+    std::size_t entries = 0;
+    for_each_job(
+        [&](JobPtr job) {
+            ++entries;
+            visit(std::move(job));
+        },
+        [&](QueueProblem p) {
+            ++entries;
+            problem(std::move(p));
+        });
+    return entries;
+}
+
 std::vector<JobPtr> JobQueue::list_jobs() {
     std::vector<JobPtr> jobs;
     for_each_job([&](JobPtr job) { jobs.push_back(std::move(job)); }, [](QueueProblem) {});

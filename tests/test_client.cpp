@@ -77,6 +77,7 @@ TEST_CASE("a file queue cycle: selection, assignment, unmatched, skipped, markin
     REQUIRE(report.skipped.size() == 2);
     CHECK(report.skipped[0].job == "11878268928");
     CHECK_THAT(report.skipped[0].reason, Catch::Contains("'spec' must be an object"));
+    CHECK(report.skipped[1].job == "entry 6");
     CHECK_THAT(report.skipped[1].reason, Catch::Contains("no 'id'"));
     REQUIRE(report.plugins.size() == 1);
     CHECK(report.plugins[0].nodes == 4);  // the largest accepted job
@@ -91,6 +92,29 @@ TEST_CASE("a file queue cycle: selection, assignment, unmatched, skipped, markin
     auto second = again.run_burst();
     REQUIRE(second.assignments.size() == 1);
     CHECK(second.assignments[0].id == 11811160064ULL);
+}
+
+TEST_CASE("the default selector's fast path decides exactly as the selector itself") {
+    test::TempDir dir;
+    std::string a = dir.file("a.json");
+    std::filesystem::copy_file(std::string(TEST_DATA_DIR) + "/jobs.json", a);
+    std::string b = dir.file("b.json");
+    std::filesystem::copy_file(std::string(TEST_DATA_DIR) + "/jobs.json", b);
+    Client fast = client_with(std::make_shared<fluxburst::FileQueue>(a));
+    fast.load("mock", {{"max_nodes", 8}});
+    Client slow = client_with(std::make_shared<fluxburst::FileQueue>(b));
+    slow.load("mock", {{"max_nodes", 8}});
+    slow.set_selector(fluxburst::selectors::burstable());  // same function, no fast path
+    json rf = fast.run_burst().to_json();
+    json rs = slow.run_burst().to_json();
+    rf.erase("timings");
+    rs.erase("timings");
+    rf.erase("queue");
+    rs.erase("queue");
+    for (auto* r : {&rf, &rs})
+        for (auto& p : (*r)["plugins"]) p.erase("seconds");
+    CHECK(rf == rs);
+    CHECK(test::read_text(a) == test::read_text(b));
 }
 
 TEST_CASE("no selected jobs: early return, plugins not run") {

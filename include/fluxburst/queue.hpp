@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <fluxburst/export.hpp>
@@ -30,6 +31,18 @@ struct QueueProblem {
     std::string reason;
 };
 
+/// What a queue can tell about a job cheaply, before building its JSON (see
+/// JobQueue::scan_jobs). `shape_ok` false means "looks malformed": such a job is
+/// always built so that the client can report it.
+struct JobSummary {
+    bool shape_ok = false;
+    bool burstable = false;        ///< spec.attributes.system.burstable is set
+    bool burst_scheduled = false;  ///< "burst-scheduled" or a fluxburst memo is present
+};
+
+/// Whether the client wants a job built, judging by its summary.
+using JobWanted = std::function<bool(const JobSummary& summary)>;
+
 /// The interface between the client and a source of jobs.
 class FLUXBURST_API JobQueue {
 public:
@@ -43,6 +56,14 @@ public:
     /// throws QueueError. Implementations may fetch specs in batches.
     virtual void for_each_job(const std::function<void(JobPtr job)>& visit,
                               const std::function<void(QueueProblem problem)>& problem) = 0;
+
+    /// for_each_job for the client's cycle: a queue that can summarise jobs
+    /// cheaply may skip building those `want` rejects. Returns the number of
+    /// entries read (visited, skipped and problems). The default calls
+    /// for_each_job and builds every job.
+    virtual std::size_t scan_jobs(const std::function<void(JobPtr job)>& visit,
+                                  const std::function<void(QueueProblem problem)>& problem,
+                                  const JobWanted& want);
 
     /// All jobs (a convenience over for_each_job; problems are dropped).
     virtual std::vector<JobPtr> list_jobs();
@@ -85,7 +106,9 @@ public:
     void set_state(JobId id, std::int64_t state);
 
 private:
+    nlohmann::json* find(JobId id);
     std::vector<std::shared_ptr<nlohmann::json>> jobs_;
+    std::unordered_map<JobId, std::size_t> index_;  ///< id -> first job with it
 };
 
 /// A queue kept in a JSON file: an array of jobs, or an object {"jobs": [...]}.
@@ -102,11 +125,16 @@ public:
                       const std::function<void(QueueProblem problem)>& problem) override;
     JobPtr lookup(JobId id) override;
     std::optional<std::string> state(JobId id) override;
+    std::size_t scan_jobs(const std::function<void(JobPtr job)>& visit,
+                          const std::function<void(QueueProblem problem)>& problem,
+                          const JobWanted& want) override;
     void mark_scheduled(const std::vector<JobMark>& marks) override;
     using JobQueue::mark_scheduled;
 
 private:
+    struct Listing;
     std::string path_;
+    std::shared_ptr<Listing> listing_;  ///< where each job was at the last scan
 };
 
 }  // namespace fluxburst
