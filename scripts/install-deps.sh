@@ -8,6 +8,7 @@ packages=(
   nlohmann-json3-dev libfmt-dev libspdlog-dev libsimdjson-dev
   libcli11-dev libtomlplusplus-dev
   catch2 libbenchmark-dev
+  clang libclang-rt-14-dev
 )
 if [[ "${FLUXBURST_DEPS_EXTRA:-}" != "" ]]; then
   # shellcheck disable=SC2206

@@ -1,0 +1,50 @@
+// Fuzz plugin parameter handling: a schema and values, both from the input
+// (separated by a NUL byte), through schema_from_json, merge_params and
+// parse_param_value.
+#include <fluxburst/fluxburst.hpp>
+
+#include <cstring>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const uint8_t* sep = static_cast<const uint8_t*>(std::memchr(data, 0, size));
+    const uint8_t* end = data + size;
+    nlohmann::json schema_json = nlohmann::json::parse(data, sep ? sep : end, nullptr, false);
+    std::string rest = sep ? std::string(reinterpret_cast<const char*>(sep + 1), end - sep - 1) : "";
+    fluxburst::ParamSchema schema;
+    try {
+        schema = fluxburst::schema_from_json(schema_json.is_discarded() ? nlohmann::json() : schema_json, "fuzz");
+    } catch (const fluxburst::ParamError&) {
+        schema = {{"max_nodes", fluxburst::ParamType::Integer, 8, false, ""},
+                  {"hosts", fluxburst::ParamType::List, nullptr, false, ""},
+                  {"ratio", fluxburst::ParamType::Number, nullptr, false, ""},
+                  {"on", fluxburst::ParamType::Boolean, nullptr, false, ""},
+                  {"name", fluxburst::ParamType::String, nullptr, true, ""}};
+    }
+    // The schema must survive a round trip.
+    if (fluxburst::schema_to_json(fluxburst::schema_from_json(fluxburst::schema_to_json(schema), "fuzz")) !=
+        fluxburst::schema_to_json(schema))
+        std::abort();
+    for (const auto& spec : schema) {
+        try {
+            nlohmann::json v = fluxburst::parse_param_value(spec, rest, "fuzz", "fuzz");
+            // A parsed value must be accepted by merge_params for that key.
+            nlohmann::json given = {{spec.name, v}};
+            try {
+                auto merged = fluxburst::merge_params("fuzz", schema, given);
+                if (merged[spec.name] != v) std::abort();
+            } catch (const fluxburst::ParamError& e) {
+                // only a missing required key may fail here
+                if (!std::strstr(e.what(), "is missing")) std::abort();
+            }
+        } catch (const fluxburst::ParamError&) {
+        }
+    }
+    nlohmann::json values = nlohmann::json::parse(rest, nullptr, false);
+    if (!values.is_discarded()) {
+        try {
+            (void)fluxburst::merge_params("fuzz", schema, values);
+        } catch (const fluxburst::ParamError&) {
+        }
+    }
+    return 0;
+}

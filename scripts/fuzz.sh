@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets with clang (ASan + UBSan) into build-fuzz/ and run
+# each for a bounded time, starting from the committed seed corpus (copied, so
+# the repository is not modified). A crash fails the run and leaves the input in
+# build-fuzz/artifacts/: turn it into a regression test.
+#   scripts/fuzz.sh [SECONDS_PER_TARGET]      (default: $FLUXBURST_FUZZ_SECONDS or 30)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-${FLUXBURST_FUZZ_SECONDS:-30}}
+build=${FLUXBURST_FUZZ_BUILD_DIR:-$root/build-fuzz}
+CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLUXBURST_FUZZ=ON \
+  -DFLUXBURST_BUILD_TESTS=OFF -DFLUXBURST_BUILD_EXAMPLES=OFF -DFLUXBURST_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j2 --target fuzz_job_file fuzz_job fuzz_params >/dev/null
+mkdir -p "$build/artifacts"
+status=0
+for target in job_file job params; do
+  corpus=$(mktemp -d)
+  cp "$root/fuzz/corpus/$target/"* "$corpus/"
+  echo "fuzz: $target for ${seconds}s" >&2
+  if ! "$build/bin/fuzz_$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+       -artifact_prefix="$build/artifacts/$target-" -print_final_stats=1 >"$build/fuzz_$target.log" 2>&1; then
+    echo "fuzz: $target FAILED; see $build/fuzz_$target.log and $build/artifacts/" >&2
+    tail -40 "$build/fuzz_$target.log" >&2
+    status=1
+  else
+    grep -E "stat::number_of_executed_units|cov:" "$build/fuzz_$target.log" | tail -2 >&2 || true
+  fi
+  rm -rf "$corpus"
+done
+exit $status
