@@ -31,6 +31,11 @@ std::string dir_of(const std::string& path) {
 }  // namespace
 
 void write_file_atomically(const std::string& path, std::string_view content, unsigned mode) {
+    write_file_atomically(path, std::vector<std::string_view>{content}, mode);
+}
+
+void write_file_atomically(const std::string& path, const std::vector<std::string_view>& pieces,
+                           unsigned mode) {
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
     std::string tmpl = path + ".tmp.XXXXXX";
@@ -42,16 +47,18 @@ void write_file_atomically(const std::string& path, std::string_view content, un
         fail(what, path, err);
     };
     if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) cleanup("set permissions for", errno);
-    const char* p = content.data();
-    std::size_t left = content.size();
-    while (left > 0) {
-        ssize_t n = ::write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            cleanup("write", errno);
+    for (std::string_view content : pieces) {
+        const char* p = content.data();
+        std::size_t left = content.size();
+        while (left > 0) {
+            ssize_t n = ::write(fd, p, left);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                cleanup("write", errno);
+            }
+            p += n;
+            left -= static_cast<std::size_t>(n);
         }
-        p += n;
-        left -= static_cast<std::size_t>(n);
     }
     if (::fsync(fd) != 0) cleanup("fsync", errno);
     if (::close(fd) != 0) {

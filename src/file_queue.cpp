@@ -136,17 +136,15 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     std::sort(patches.begin(), patches.end(),
               [](const Patch& a, const Patch& b) { return a.range.offset < b.range.offset; });
     // Every byte outside the marked jobs is kept as it was.
-    std::string out;
-    std::size_t grow = 0;
-    for (const auto& p : patches) grow += p.text.size();
-    out.reserve(text.bytes.size() + grow);
+    std::vector<std::string_view> out;
+    out.reserve(patches.size() * 2 + 1);
     std::size_t at = 0;
     for (const auto& p : patches) {
-        out.append(text.bytes.data() + at, p.range.offset - at);
-        out += p.text;
+        out.emplace_back(text.bytes.data() + at, p.range.offset - at);
+        out.emplace_back(p.text);
         at = p.range.offset + p.range.length;
     }
-    out.append(text.bytes.data() + at, text.bytes.size() - at);
+    out.emplace_back(text.bytes.data() + at, text.bytes.size() - at);
     try {
         write_file_atomically(path_, out);
     } catch (const Error& e) {

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <fluxburst/export.hpp>
 
@@ -14,6 +15,12 @@ namespace fluxburst {
 /// file keeps the old one's permission bits (or gets `mode` when it is new).
 /// Throws fluxburst::Error naming the path and the system's reason.
 FLUXBURST_API void write_file_atomically(const std::string& path, std::string_view content,
+                                         unsigned mode = 0644);
+
+/// The same, with the content given as pieces written one after the other (no
+/// copy of the whole content is made).
+FLUXBURST_API void write_file_atomically(const std::string& path,
+                                         const std::vector<std::string_view>& pieces,
                                          unsigned mode = 0644);
 
 /// The whole file as a string. Throws fluxburst::Error naming the path.
