@@ -132,6 +132,12 @@ std::vector<Found> scan(const std::vector<std::string>& dirs, std::vector<Plugin
             log->debug("plugin directory '{}' does not exist; skipped", dir);
             continue;
         }
+        if (!S_ISDIR(st.st_mode)) {
+            std::string why = fmt::format("cannot read plugin directory '{}': {}", dir, std::strerror(ENOTDIR));
+            log->warn("{}", why);
+            if (problems) problems->push_back(PluginDescription{"", "", "", dir, {}, why});
+            continue;
+        }
         if (std::string why = unsafe_reason(dir, st); !why.empty()) {
             log->warn("plugin directory skipped: {}", why);
             if (problems) problems->push_back(PluginDescription{"", "", "", dir, {}, why});

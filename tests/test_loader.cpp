@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "test_support.hpp"
 
@@ -161,4 +162,29 @@ TEST_CASE("the shared object stays open while its plugin lives") {
     CHECK(c.plugin("alpha")->schedule(json{{"id", 1}, {"nnodes", 1}}));
     Client moved = std::move(c);
     CHECK(moved.plugin("alpha")->name() == "alpha");
+}
+
+TEST_CASE("an unreadable plugin directory is reported and the others still work") {
+    test::TempDir dir;
+    std::string bad;
+    if (::geteuid() == 0) {
+        bad = dir.file("not-a-directory");  // root reads any directory: use a file instead
+        test::write_text(bad, "x");
+    } else {
+        bad = dir.file("locked");
+        std::filesystem::create_directory(bad);
+        ::chmod(bad.c_str(), 0);
+    }
+    Client c = isolated({bad.c_str(), TEST_BROKEN_PLUGIN_DIR, TEST_BUILD_PLUGIN_DIR});
+    auto found = c.discover();
+    REQUIRE_FALSE(found.empty());
+    CHECK(found[0].name.empty());
+    CHECK_THAT(found[0].error, Catch::Contains("cannot read plugin directory '" + bad + "'"));
+    // the controller keeps working: broken files are listed, a good plugin loads and runs
+    std::size_t broken = 0;
+    for (const auto& d : found) broken += d.ok() ? 0 : 1;
+    CHECK(broken >= 5);
+    c.load("mock");
+    CHECK(c.run_burst().plugins.at(0).ok);
+    ::chmod(bad.c_str(), 0700);
 }
