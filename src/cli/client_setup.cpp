@@ -42,7 +42,8 @@ Client make_client(const Options& opts, const ConfigFile* cfg, std::shared_ptr<J
     if (cfg) {
         for (const auto& dir : cfg->plugin_path) {
             if (!is_directory(dir))
-                throw UsageError(fmt::format("{}: [burst] plugin_path: '{}' is not a directory", cfg->where(), dir));
+                throw UsageError(fmt::format("{}: [burst] plugin_path: '{}' is not a directory",
+                                             cfg->where(), dir));
             client.add_plugin_dir(dir);
         }
     }
@@ -63,13 +64,15 @@ std::vector<std::string> plugin_names(const Options& opts, const ConfigFile* cfg
     }
     if (names.empty())
         throw UsageError(
-            "no plugin to load: give --plugin NAME (see flux-burst plugins), 'plugins' in the [burst] "
+            "no plugin to load: give --plugin NAME (see flux-burst plugins), 'plugins' in the "
+            "[burst] "
             "table of a --config file, or --mock (which loads the mock plugin by default)");
     std::set<std::string> seen;
     for (const auto& n : names) {
         if (n.empty()) throw UsageError(origin + ": a plugin name is empty");
         if (!seen.insert(n).second)
-            throw UsageError(fmt::format("{}: plugin '{}' is given twice; a plugin is loaded once", origin, n));
+            throw UsageError(
+                fmt::format("{}: plugin '{}' is given twice; a plugin is loaded once", origin, n));
     }
     return names;
 }
@@ -79,9 +82,10 @@ void load_plugins(Client& client, const std::vector<std::string>& names, const O
     std::vector<ParamArg> args = parse_param_args(opts.params);
     for (const auto& a : args) {
         if (std::find(names.begin(), names.end(), a.plugin) == names.end())
-            throw UsageError(fmt::format("--param '{}': plugin '{}' is not loaded (loaded: {}); add "
-                                         "--plugin {} or fix the name",
-                                         a.text, a.plugin, join(names), a.plugin));
+            throw UsageError(
+                fmt::format("--param '{}': plugin '{}' is not loaded (loaded: {}); add "
+                            "--plugin {} or fix the name",
+                            a.text, a.plugin, join(names), a.plugin));
     }
 
     std::map<std::string, PluginDescription> found;
@@ -94,9 +98,10 @@ void load_plugins(Client& client, const std::vector<std::string>& names, const O
     if (cfg) {
         for (const auto& [name, table] : cfg->plugin) {
             if (!found.count(name))
-                throw UsageError(fmt::format("{}: [plugin.{}]: unknown plugin '{}' (not found in {}){}",
-                                             cfg->where(table.line), name, name,
-                                             join(client.plugin_dirs(), ":"), suggestion(name, usable)));
+                throw UsageError(
+                    fmt::format("{}: [plugin.{}]: unknown plugin '{}' (not found in {}){}",
+                                cfg->where(table.line), name, name, join(client.plugin_dirs(), ":"),
+                                suggestion(name, usable)));
         }
     }
 
@@ -104,20 +109,23 @@ void load_plugins(Client& client, const std::vector<std::string>& names, const O
         auto it = found.find(name);
         if (it == found.end())
             throw UsageError(fmt::format(
-                "unknown plugin '{}': no libfluxburst_{}.so in {}{}", name, name, join(client.plugin_dirs(), ":"),
-                usable.empty() ? "; no usable plugins were found (set FLUXBURST_PLUGIN_PATH or --plugin-path)"
-                               : closest_match(name, usable).empty()
-                                     ? "; available: " + join(usable)
-                                     : "; did you mean '" + closest_match(name, usable) + "'?"));
+                "unknown plugin '{}': no libfluxburst_{}.so in {}{}", name, name,
+                join(client.plugin_dirs(), ":"),
+                usable.empty()
+                    ? "; no usable plugins were found (set FLUXBURST_PLUGIN_PATH or --plugin-path)"
+                : closest_match(name, usable).empty()
+                    ? "; available: " + join(usable)
+                    : "; did you mean '" + closest_match(name, usable) + "'?"));
         const PluginDescription& desc = it->second;
-        if (!desc.ok()) throw RuntimeError(fmt::format("cannot load plugin '{}': {}", name, desc.error));
+        if (!desc.ok())
+            throw RuntimeError(fmt::format("cannot load plugin '{}': {}", name, desc.error));
 
         nlohmann::json given = nlohmann::json::object();
         if (cfg) {
             if (auto t = cfg->plugin.find(name); t != cfg->plugin.end()) {
                 for (const auto& [key, value] : t->second.values.items()) {
-                    std::string origin = fmt::format("{}: [plugin.{}] {}", cfg->where(t->second.lines.at(key)),
-                                                     name, key);
+                    std::string origin = fmt::format(
+                        "{}: [plugin.{}] {}", cfg->where(t->second.lines.at(key)), name, key);
                     given[key] = check_param(desc, key, value, origin);
                 }
             }
@@ -125,7 +133,8 @@ void load_plugins(Client& client, const std::vector<std::string>& names, const O
         nlohmann::json overrides = nlohmann::json::object();
         for (const auto& a : args) {
             if (a.plugin != name) continue;
-            overrides[a.key] = check_param(desc, a.key, a.value, fmt::format("--param '{}'", a.text));
+            overrides[a.key] =
+                check_param(desc, a.key, a.value, fmt::format("--param '{}'", a.text));
         }
         try {
             client.load(name, given, overrides);
@@ -151,7 +160,8 @@ void apply_ordering(Client& client, const Options& opts, const ConfigFile* cfg) 
     if (name.empty()) return;
     auto names = ordering::names();
     if (std::find(names.begin(), names.end(), name) == names.end())
-        throw UsageError(fmt::format("{}: unknown ordering '{}'{}", origin, name, suggestion(name, names)));
+        throw UsageError(
+            fmt::format("{}: unknown ordering '{}'{}", origin, name, suggestion(name, names)));
     client.set_ordering(ordering::from_name(name));
 }
 

@@ -5,13 +5,13 @@
 #include <fmt/format.h>
 
 #include <fluxburst/client.hpp>
-#include <fluxburst/log.hpp>
 #include <fluxburst/plugin.hpp>
 
 #include "client_setup.hpp"
 #include "duration.hpp"
 #include "exit_codes.hpp"
 #include "queue_choice.hpp"
+#include "signals.hpp"
 #include "suggest.hpp"
 #include "table.hpp"
 #include "watch_loop.hpp"
@@ -21,15 +21,18 @@ namespace fluxburst::cli {
 namespace {
 
 nlohmann::json plugin_json(const PluginDescription& d) {
-    nlohmann::json j = {{"name", d.name}, {"version", d.version}, {"description", d.description},
-                        {"path", d.path},  {"ok", d.ok()},         {"parameters", schema_to_json(d.parameters)}};
+    nlohmann::json j = {
+        {"name", d.name}, {"version", d.version}, {"description", d.description},
+        {"path", d.path}, {"ok", d.ok()},         {"parameters", schema_to_json(d.parameters)}};
     if (!d.ok()) j["error"] = d.error;
     return j;
 }
 
 int emit(const Options& opts, const BurstReport& report, bool cycle) {
-    if (opts.json) std::cout << report.to_json().dump(2) << "\n";
-    else print_report(std::cout, report, cycle);
+    if (opts.json)
+        std::cout << report.to_json().dump(2) << "\n";
+    else
+        print_report(std::cout, report, cycle);
     std::cout.flush();
     return report.ok() ? exit_ok : exit_runtime;
 }
@@ -44,9 +47,10 @@ Client prepare(const Options& opts, const ConfigFile* cfg, bool needs_jobs) {
     Client client = make_client(opts, cfg, choose_queue(choice));
     std::vector<std::string> names = plugin_names(opts, cfg);
     if (opts.command == "request" && names.size() != 1)
-        throw UsageError(fmt::format("request asks one plugin for nodes: give exactly one --plugin NAME "
-                                     "(the plugins given are: {})",
-                                     join(names)));
+        throw UsageError(
+            fmt::format("request asks one plugin for nodes: give exactly one --plugin NAME "
+                        "(the plugins given are: {})",
+                        join(names)));
     load_plugins(client, names, opts, cfg);
     apply_ordering(client, opts, cfg);
     return client;
@@ -60,7 +64,8 @@ int plugins_command(const Options& opts) {
     std::vector<PluginDescription> all = client.discover();
     if (opts.plugin_name.empty()) {
         if (opts.json) {
-            nlohmann::json j = {{"search_path", client.plugin_dirs()}, {"plugins", nlohmann::json::array()}};
+            nlohmann::json j = {{"search_path", client.plugin_dirs()},
+                                {"plugins", nlohmann::json::array()}};
             for (const auto& d : all) j["plugins"].push_back(plugin_json(d));
             std::cout << j.dump(2) << "\n";
         } else {
@@ -71,18 +76,22 @@ int plugins_command(const Options& opts) {
     std::vector<std::string> names;
     for (const auto& d : all) {
         if (d.name == opts.plugin_name) {
-            if (opts.json) std::cout << plugin_json(d).dump(2) << "\n";
-            else if (d.ok()) print_plugin_detail(std::cout, d);
+            if (opts.json)
+                std::cout << plugin_json(d).dump(2) << "\n";
+            else if (d.ok())
+                print_plugin_detail(std::cout, d);
             if (!d.ok()) {
-                if (!opts.json) std::cout << fmt::format("{}  {}\nbroken: {}\n", d.name, d.path, d.error);
+                if (!opts.json)
+                    std::cout << fmt::format("{}  {}\nbroken: {}\n", d.name, d.path, d.error);
                 return exit_runtime;
             }
             return exit_ok;
         }
         if (!d.name.empty()) names.push_back(d.name);
     }
-    throw UsageError(fmt::format("unknown plugin '{}': no libfluxburst_{}.so in {}{}", opts.plugin_name,
-                                 opts.plugin_name, join(client.plugin_dirs(), ":"),
+    throw UsageError(fmt::format("unknown plugin '{}': no libfluxburst_{}.so in {}{}",
+                                 opts.plugin_name, opts.plugin_name,
+                                 join(client.plugin_dirs(), ":"),
                                  names.empty() ? std::string("; no plugins were found")
                                                : suggestion(opts.plugin_name, names)));
 }
@@ -100,8 +109,11 @@ int run_command(const Options& opts) {
     if (cfg && cfg->interval) settings.interval = *cfg->interval;
     if (cfg && cfg->unburst_after) settings.unburst_after = *cfg->unburst_after;
     if (!opts.interval.empty()) settings.interval = parse_duration(opts.interval, "--interval");
-    if (!opts.unburst_after.empty()) settings.unburst_after = parse_duration(opts.unburst_after, "--unburst-after");
+    if (!opts.unburst_after.empty())
+        settings.unburst_after = parse_duration(opts.unburst_after, "--unburst-after");
     if (settings.interval <= 0) throw UsageError("--interval: must be more than 0");
+    // From here on a SIGINT/SIGTERM lets loading finish and the loop stop cleanly.
+    if (opts.watch) signals::install_stop_handlers();
     Client client = prepare(opts, cfg ? &*cfg : nullptr, true);
     if (!opts.watch) return emit(opts, client.run_burst(), true);
     return watch(client, settings, std::cout);
@@ -110,7 +122,9 @@ int run_command(const Options& opts) {
 int request_command(const Options& opts) {
     auto cfg = read_config(opts);
     Client client = prepare(opts, cfg ? &*cfg : nullptr, false);
-    return emit(opts, client.request_burst(client.plugins().front()->name(), opts.nodes, opts.tasks), false);
+    return emit(opts,
+                client.request_burst(client.plugins().front()->name(), opts.nodes, opts.tasks),
+                false);
 }
 
 int unburst_command(const Options& opts) {

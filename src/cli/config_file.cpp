@@ -6,10 +6,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
-
-#include <sys/stat.h>
 
 #include <fluxburst/ordering.hpp>
 
@@ -22,23 +22,35 @@ namespace fluxburst::cli {
 namespace {
 
 const std::vector<std::string> top_tables = {"burst", "plugin"};
-const std::vector<std::string> burst_keys = {"plugins",  "ordering", "interval",
-                                             "unburst_after", "jobs", "plugin_path"};
+const std::vector<std::string> burst_keys = {"plugins",       "ordering", "interval",
+                                             "unburst_after", "jobs",     "plugin_path"};
 
-long line_of(const toml::node& node) { return static_cast<long>(node.source().begin.line); }
+long line_of(const toml::node& node) {
+    return static_cast<long>(node.source().begin.line);
+}
 
 std::string kind(const toml::node& node) {
     switch (node.type()) {
-        case toml::node_type::table: return "a table";
-        case toml::node_type::array: return "an array";
-        case toml::node_type::string: return "a string";
-        case toml::node_type::integer: return "an integer";
-        case toml::node_type::floating_point: return "a number";
-        case toml::node_type::boolean: return "a boolean";
-        case toml::node_type::date: return "a date";
-        case toml::node_type::time: return "a time";
-        case toml::node_type::date_time: return "a date-time";
-        default: return "nothing";
+        case toml::node_type::table:
+            return "a table";
+        case toml::node_type::array:
+            return "an array";
+        case toml::node_type::string:
+            return "a string";
+        case toml::node_type::integer:
+            return "an integer";
+        case toml::node_type::floating_point:
+            return "a number";
+        case toml::node_type::boolean:
+            return "a boolean";
+        case toml::node_type::date:
+            return "a date";
+        case toml::node_type::time:
+            return "a time";
+        case toml::node_type::date_time:
+            return "a date-time";
+        default:
+            return "nothing";
     }
 }
 
@@ -67,11 +79,13 @@ public:
 
     std::vector<std::string> string_list(const toml::node& node, const std::string& key) const {
         const toml::array* arr = node.as_array();
-        if (!arr) fail(node, fmt::format("'{}' must be an array of strings, got {}", key, kind(node)));
+        if (!arr)
+            fail(node, fmt::format("'{}' must be an array of strings, got {}", key, kind(node)));
         std::vector<std::string> out;
         for (const auto& item : *arr) {
             if (!item.is_string())
-                fail(item, fmt::format("'{}' must be an array of strings; it holds {}", key, kind(item)));
+                fail(item,
+                     fmt::format("'{}' must be an array of strings; it holds {}", key, kind(item)));
             out.push_back(*item.value<std::string>());
         }
         return out;
@@ -85,8 +99,9 @@ public:
             if (v < 0) throw UsageError(what + ": a duration must be 0 or more");
             return v;
         }
-        fail(node, fmt::format("'{}' must be a duration such as \"5s\" or a number of seconds, got {}",
-                               key, kind(node)));
+        fail(node,
+             fmt::format("'{}' must be a duration such as \"5s\" or a number of seconds, got {}",
+                         key, kind(node)));
     }
 
     void burst(const toml::table& table) {
@@ -110,25 +125,32 @@ public:
                 cfg_.jobs = resolve(base, string_value(node, key));
                 if (cfg_.jobs.empty()) fail(node, "[burst] jobs must not be empty");
             } else if (key == "plugin_path") {
-                for (const auto& d : string_list(node, key)) cfg_.plugin_path.push_back(resolve(base, d));
+                for (const auto& d : string_list(node, key))
+                    cfg_.plugin_path.push_back(resolve(base, d));
             } else {
-                fail(node, fmt::format("unknown key '{}' in [burst]{}", key, suggestion(key, burst_keys)));
+                fail(node, fmt::format("unknown key '{}' in [burst]{}", key,
+                                       suggestion(key, burst_keys)));
             }
         }
     }
 
     nlohmann::json to_json(const toml::node& node, const std::string& where_key) const {
         switch (node.type()) {
-            case toml::node_type::string: return *node.value<std::string>();
-            case toml::node_type::integer: return *node.value<std::int64_t>();
-            case toml::node_type::floating_point: return *node.value<double>();
-            case toml::node_type::boolean: return *node.value<bool>();
+            case toml::node_type::string:
+                return *node.value<std::string>();
+            case toml::node_type::integer:
+                return *node.value<std::int64_t>();
+            case toml::node_type::floating_point:
+                return *node.value<double>();
+            case toml::node_type::boolean:
+                return *node.value<bool>();
             case toml::node_type::array: {
                 nlohmann::json out = nlohmann::json::array();
                 for (const auto& item : *node.as_array()) {
                     if (item.is_array() || item.is_table())
-                        fail(item, fmt::format("{}: nested arrays and tables are not parameter values",
-                                               where_key));
+                        fail(item,
+                             fmt::format("{}: nested arrays and tables are not parameter values",
+                                         where_key));
                     out.push_back(to_json(item, where_key));
                 }
                 return out;
@@ -142,14 +164,17 @@ public:
 
     void plugins(const toml::node& node) {
         const toml::table* table = node.as_table();
-        if (!table) fail(node, fmt::format("'plugin' must be a table of [plugin.NAME] tables, got {}", kind(node)));
+        if (!table)
+            fail(node, fmt::format("'plugin' must be a table of [plugin.NAME] tables, got {}",
+                                   kind(node)));
         for (const auto& [n, sub] : *table) {
             std::string name(n.str());
             const toml::table* values = sub.as_table();
             if (!values)
-                fail(sub, fmt::format("'plugin.{}' must be a table ([plugin.{}] with key = value lines), "
-                                      "got {}",
-                                      name, name, kind(sub)));
+                fail(sub, fmt::format(
+                              "'plugin.{}' must be a table ([plugin.{}] with key = value lines), "
+                              "got {}",
+                              name, name, kind(sub)));
             PluginTable& out = cfg_.plugin[name];
             out.line = line_of(sub);
             for (const auto& [k, value] : *values) {
@@ -165,7 +190,9 @@ public:
             std::string key(k.str());
             if (key == "burst") {
                 const toml::table* t = node.as_table();
-                if (!t) fail(node, fmt::format("'burst' must be a table ([burst]), got {}", kind(node)));
+                if (!t)
+                    fail(node,
+                         fmt::format("'burst' must be a table ([burst]), got {}", kind(node)));
                 burst(*t);
             } else if (key == "plugin") {
                 plugins(node);
@@ -194,16 +221,21 @@ ConfigFile read_config_file(const std::string& path) {
     if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
         throw UsageError(fmt::format("cannot read config file '{}': it is a directory", path));
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError(fmt::format("cannot read config file '{}': {}", path, std::strerror(errno)));
+    if (!in)
+        throw UsageError(
+            fmt::format("cannot read config file '{}': {}", path, std::strerror(errno)));
     std::ostringstream text;
     text << in.rdbuf();
-    if (in.bad()) throw UsageError(fmt::format("cannot read config file '{}': {}", path, std::strerror(errno)));
+    if (in.bad())
+        throw UsageError(
+            fmt::format("cannot read config file '{}': {}", path, std::strerror(errno)));
     toml::table root;
     try {
         root = toml::parse(text.str(), path);
     } catch (const toml::parse_error& e) {
-        throw UsageError(fmt::format("config file '{}' is not valid TOML: line {}, column {}: {}", path,
-                                     e.source().begin.line, e.source().begin.column, e.description()));
+        throw UsageError(fmt::format("config file '{}' is not valid TOML: line {}, column {}: {}",
+                                     path, e.source().begin.line, e.source().begin.column,
+                                     e.description()));
     }
     Reader(cfg).top(root);
     return cfg;

@@ -35,11 +35,11 @@ struct PluginTable {
 struct ConfigFile {
     std::string path;
     std::optional<std::vector<std::string>> plugins;
-    std::string ordering;                      ///< "" when not given
-    std::optional<double> interval;            ///< seconds
-    std::optional<double> unburst_after;       ///< seconds
-    std::string jobs;                          ///< resolved against the file's directory
-    std::vector<std::string> plugin_path;      ///< resolved likewise
+    std::string ordering;                       ///< "" when not given
+    std::optional<double> interval;             ///< seconds
+    std::optional<double> unburst_after;        ///< seconds
+    std::string jobs;                           ///< resolved against the file's directory
+    std::vector<std::string> plugin_path;       ///< resolved likewise
     std::map<std::string, PluginTable> plugin;  ///< [plugin.NAME] tables
 
     /// "config file 'PATH'" or "config file 'PATH', line N" for messages.

@@ -24,13 +24,19 @@ double parse_duration(const std::string& text, const std::string& what) {
     if (end == text.c_str() || errno == ERANGE || !std::isfinite(value)) throw bad();
     std::string unit(end);
     double scale = 0;
-    if (unit.empty() || unit == "s") scale = 1;
-    else if (unit == "ms") scale = 0.001;
-    else if (unit == "m") scale = 60;
-    else if (unit == "h") scale = 3600;
-    else throw bad();
+    if (unit.empty() || unit == "s")
+        scale = 1;
+    else if (unit == "ms")
+        scale = 0.001;
+    else if (unit == "m")
+        scale = 60;
+    else if (unit == "h")
+        scale = 3600;
+    else
+        throw bad();
     if (value < 0)
-        throw UsageError(fmt::format("{}: '{}' is negative; a duration must be 0 or more", what, text));
+        throw UsageError(
+            fmt::format("{}: '{}' is negative; a duration must be 0 or more", what, text));
     return value * scale;
 }
 

@@ -2,9 +2,9 @@
 #include <cstring>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <fluxburst/error.hpp>
 #include <fluxburst/log.hpp>
@@ -28,16 +28,20 @@ int fail(int code, const std::string& message) {
 void check_subcommand(const CLI::App& app, int argc, char** argv) {
     if (argc < 2 || argv[1][0] == '-') return;
     std::vector<std::string> names;
-    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) names.push_back(sub->get_name());
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        names.push_back(sub->get_name());
     if (std::find(names.begin(), names.end(), argv[1]) != names.end()) return;
     throw UsageError(fmt::format("unknown subcommand '{}'{}", argv[1], suggestion(argv[1], names)));
 }
 
 void set_log_level(const Options& opts) {
     auto log = fluxburst::logger();
-    if (opts.quiet) log->set_level(spdlog::level::err);
-    else if (opts.verbose >= 2) log->set_level(spdlog::level::debug);
-    else if (opts.verbose == 1) log->set_level(spdlog::level::info);
+    if (opts.quiet)
+        log->set_level(spdlog::level::err);
+    else if (opts.verbose >= 2)
+        log->set_level(spdlog::level::debug);
+    else if (opts.verbose == 1)
+        log->set_level(spdlog::level::info);
 }
 
 }  // namespace

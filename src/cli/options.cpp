@@ -50,7 +50,7 @@ Output: results on stdout (a table, or with --json one JSON document; with
 Exit status:
   0  success
   1  runtime error: a plugin failed (run, request, unburst), the jobs could not be read
-     or marked, a plugin file is broken
+     or marked, a plugin file is broken or its init fails
   2  usage error: unknown subcommand or option, bad value, bad --param, unknown plugin
      or parameter, a plugin refusing its parameters, bad config file)";
 
@@ -65,7 +65,8 @@ CLI::Validator at_least(std::int64_t min) {
                 if (used == text.size() && v >= min) return {};
             } catch (const std::exception&) {
             }
-            return "expected a whole number of at least " + std::to_string(min) + ", got '" + text + "'";
+            return "expected a whole number of at least " + std::to_string(min) + ", got '" + text +
+                   "'";
         },
         "");
 }
@@ -90,13 +91,15 @@ void add_jobs_and_plugins(CLI::App* sub, Options& o, bool ordering) {
         ->type_name("NAME")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    sub->add_option("--param", o.params, "set a plugin parameter (repeatable; precedence: flux-burst --help)")
+    sub->add_option("--param", o.params,
+                    "set a plugin parameter (repeatable; precedence: flux-burst --help)")
         ->type_name("NAME.KEY=VALUE")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     if (ordering)
-        sub->add_option("--ordering", o.ordering,
-                        "which plugin is offered a job first: in_order (default), priority, least_waste")
+        sub->add_option(
+               "--ordering", o.ordering,
+               "which plugin is offered a job first: in_order (default), priority, least_waste")
             ->type_name("NAME");
     add_common(sub, o);
 }
@@ -110,23 +113,27 @@ void define_options(CLI::App& app, Options& o) {
     app.require_subcommand(1, 1);
     app.get_formatter()->column_width(34);
 
-    auto* plugins = app.add_subcommand("plugins", "list the plugins found (broken ones with their error), "
-                                                  "or show one plugin's parameters");
+    auto* plugins = app.add_subcommand("plugins",
+                                       "list the plugins found (broken ones with their error), "
+                                       "or show one plugin's parameters");
     plugins->add_option("NAME", o.plugin_name, "show this plugin's parameters");
     add_common(plugins, o);
 
-    auto* select = app.add_subcommand("select", "dry run: which jobs would burst, to which plugin, which "
-                                                "are unmatched and why (nothing is marked, no plugin runs)");
+    auto* select = app.add_subcommand("select",
+                                      "dry run: which jobs would burst, to which plugin, which "
+                                      "are unmatched and why (nothing is marked, no plugin runs)");
     add_jobs_and_plugins(select, o, true);
 
-    auto* run = app.add_subcommand("run", "burst: one cycle (--once, the default), or cycles every "
-                                          "--interval with --watch");
+    auto* run = app.add_subcommand("run",
+                                   "burst: one cycle (--once, the default), or cycles every "
+                                   "--interval with --watch");
     add_jobs_and_plugins(run, o, true);
     auto* once = run->add_flag("--once", o.once, "run one cycle and exit (the default)");
-    auto* watch = run->add_flag("--watch", o.watch,
-                                "run a cycle every --interval until SIGINT/SIGTERM (which finish the "
-                                "current step and exit 0); unburst a plugin once every job it served "
-                                "is finished (INACTIVE or gone) and --unburst-after has passed");
+    auto* watch =
+        run->add_flag("--watch", o.watch,
+                      "run a cycle every --interval until SIGINT/SIGTERM (which finish the "
+                      "current step and exit 0); unburst a plugin once every job it served "
+                      "is finished (INACTIVE or gone) and --unburst-after has passed");
     once->excludes(watch);
     run->add_option("--interval", o.interval, "time between cycles with --watch (default 5s)")
         ->type_name("DURATION")
@@ -141,8 +148,9 @@ void define_options(CLI::App& app, Options& o) {
         "is reported and the loop goes on; stopped by SIGINT or SIGTERM it exits 0.\n"
         "See flux-burst --help for precedence, environment and exit status.");
 
-    auto* request = app.add_subcommand("request", "ask one plugin for a burst of a given size (no jobs "
-                                                  "involved)");
+    auto* request = app.add_subcommand("request",
+                                       "ask one plugin for a burst of a given size (no jobs "
+                                       "involved)");
     add_jobs_and_plugins(request, o, false);
     request->add_option("--nodes", o.nodes, "nodes to ask for (1 or more)")
         ->type_name("N")
@@ -152,13 +160,15 @@ void define_options(CLI::App& app, Options& o) {
         ->type_name("T")
         ->check(at_least(0));
 
-    auto* unburst = app.add_subcommand("unburst", "give back what the plugins created (every loaded plugin, "
-                                                  "or those named with --plugin)");
+    auto* unburst = app.add_subcommand("unburst",
+                                       "give back what the plugins created (every loaded plugin, "
+                                       "or those named with --plugin)");
     add_jobs_and_plugins(unburst, o, false);
 
     for (auto* sub : {plugins, select, run, request, unburst}) {
         sub->callback([&o, sub] { o.command = sub->get_name(); });
-        if (sub->get_footer().empty()) sub->footer("See flux-burst --help for precedence, environment and exit status.");
+        if (sub->get_footer().empty())
+            sub->footer("See flux-burst --help for precedence, environment and exit status.");
     }
 }
 

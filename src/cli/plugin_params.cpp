@@ -24,7 +24,8 @@ std::string kind(const nlohmann::json& v) {
 }
 
 bool is_string_list(const nlohmann::json& v) {
-    return v.is_array() && std::all_of(v.begin(), v.end(), [](const nlohmann::json& e) { return e.is_string(); });
+    return v.is_array() &&
+           std::all_of(v.begin(), v.end(), [](const nlohmann::json& e) { return e.is_string(); });
 }
 
 }  // namespace
@@ -38,9 +39,11 @@ nlohmann::json check_param(const PluginDescription& plugin, const std::string& k
         if (s.name == key) spec = &s;
     }
     if (!spec) {
-        std::string hint = names.empty() ? "; this plugin takes no parameters" : suggestion(key, names);
-        throw UsageError(fmt::format("{}: plugin '{}' has no parameter '{}'{} (see: flux-burst plugins {})",
-                                     origin, plugin.name, key, hint, plugin.name));
+        std::string hint =
+            names.empty() ? "; this plugin takes no parameters" : suggestion(key, names);
+        throw UsageError(
+            fmt::format("{}: plugin '{}' has no parameter '{}'{} (see: flux-burst plugins {})",
+                        origin, plugin.name, key, hint, plugin.name));
     }
     if (value.is_string() && spec->type != ParamType::String) {
         try {
@@ -51,18 +54,28 @@ nlohmann::json check_param(const PluginDescription& plugin, const std::string& k
     }
     bool ok = false;
     switch (spec->type) {
-        case ParamType::String: ok = value.is_string(); break;
-        case ParamType::Integer:
-            ok = value.is_number_integer() ||
-                 (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>());
+        case ParamType::String:
+            ok = value.is_string();
             break;
-        case ParamType::Number: ok = value.is_number(); break;
-        case ParamType::Boolean: ok = value.is_boolean(); break;
-        case ParamType::List: ok = is_string_list(value); break;
+        case ParamType::Integer:
+            ok =
+                value.is_number_integer() ||
+                (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>());
+            break;
+        case ParamType::Number:
+            ok = value.is_number();
+            break;
+        case ParamType::Boolean:
+            ok = value.is_boolean();
+            break;
+        case ParamType::List:
+            ok = is_string_list(value);
+            break;
     }
     if (!ok)
-        throw UsageError(fmt::format("{}: plugin '{}': parameter '{}' expects {}, got {} {}", origin,
-                                     plugin.name, key, to_string(spec->type), kind(value), value.dump()));
+        throw UsageError(fmt::format("{}: plugin '{}': parameter '{}' expects {}, got {} {}",
+                                     origin, plugin.name, key, to_string(spec->type), kind(value),
+                                     value.dump()));
     if (spec->type == ParamType::Integer && value.is_number_float())
         return static_cast<std::int64_t>(value.get<double>());
     return value;

@@ -10,10 +10,10 @@
 namespace fluxburst::cli {
 
 struct QueueChoice {
-    std::string jobs_file;      ///< --jobs FILE
-    bool mock = false;          ///< --mock
-    std::string config_jobs;    ///< [burst] jobs in the config file (already resolved)
-    bool required = true;       ///< false for subcommands that read no jobs
+    std::string jobs_file;    ///< --jobs FILE
+    bool mock = false;        ///< --mock
+    std::string config_jobs;  ///< [burst] jobs in the config file (already resolved)
+    bool required = true;     ///< false for subcommands that read no jobs
 };
 
 /// The queue to read jobs from, in this order: --jobs FILE (FileQueue), --mock

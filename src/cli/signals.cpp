@@ -37,7 +37,8 @@ extern "C" void on_stop(int sig) {
 void install_stop_handlers() {
     if (wake_pipe[0] >= 0) return;
     if (::pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-        throw RuntimeError(fmt::format("cannot create a pipe for signal handling: {}", std::strerror(errno)));
+        throw RuntimeError(
+            fmt::format("cannot create a pipe for signal handling: {}", std::strerror(errno)));
     struct sigaction sa {};
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
@@ -50,17 +51,25 @@ void install_stop_handlers() {
     }
 }
 
-bool stop_requested() { return requested != 0; }
+bool stop_requested() {
+    return requested != 0;
+}
 
-int stop_signal() { return requested; }
+int stop_signal() {
+    return requested;
+}
 
 bool sleep_unless_stopped(double seconds) {
     using Clock = std::chrono::steady_clock;
-    auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(seconds));
     while (!stop_requested()) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) return false;
-        struct pollfd pfd {wake_pipe[0], POLLIN, 0};
+        struct pollfd pfd {
+            wake_pipe[0], POLLIN, 0
+        };
         int timeout = left > 1000000 ? 1000000 : static_cast<int>(left) + 1;
         int rc = ::poll(wake_pipe[0] >= 0 ? &pfd : nullptr, wake_pipe[0] >= 0 ? 1 : 0, timeout);
         if (rc < 0 && errno != EINTR) return stop_requested();

@@ -11,8 +11,8 @@ namespace {
 
 // Characters as a terminal shows them: UTF-8 continuation bytes take no column.
 std::size_t width(const std::string& s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 // Columns padded to the widest cell; columns listed in `right` are right-aligned.
@@ -33,8 +33,10 @@ public:
             for (std::size_t i = 0; i < r.size(); ++i) {
                 std::string pad(w[i] - width(r[i]), ' ');
                 bool last = i + 1 == r.size();
-                if (right_[i]) line += pad + r[i];
-                else line += r[i] + (last ? "" : pad);
+                if (right_[i])
+                    line += pad + r[i];
+                else
+                    line += r[i] + (last ? "" : pad);
                 if (!last) line += "  ";
             }
             while (!line.empty() && line.back() == ' ') line.pop_back();
@@ -53,7 +55,9 @@ std::string seconds_text(double s) {
     return fmt::format("{:.1f}s", s);
 }
 
-std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
+std::string or_dash(const std::string& s) {
+    return s.empty() ? "-" : s;
+}
 
 std::string plural(std::size_t n, const char* one, const char* many) {
     return fmt::format("{} {}", n, n == 1 ? one : many);
@@ -83,7 +87,8 @@ void print_report(std::ostream& out, const BurstReport& report, bool cycle) {
             for (const auto& a : report.assignments) assigned[a.id] = &a;
             std::map<JobId, const Unmatched*> unmatched;
             for (const auto& u : report.unmatched) unmatched[u.id] = &u;
-            Table t({"JOBID", "NAME", "NODES", "PLUGIN", "OUTCOME"}, {false, false, true, false, false});
+            Table t({"JOBID", "NAME", "NODES", "PLUGIN", "OUTCOME"},
+                    {false, false, true, false, false});
             for (JobId id : report.selected) {
                 std::string name, plugin;
                 std::int64_t nodes = 0;
@@ -107,8 +112,7 @@ void print_report(std::ostream& out, const BurstReport& report, bool cycle) {
                 {false, false, true, true, true, false});
         for (const auto& p : report.plugins)
             t.add({p.plugin, p.action, std::to_string(p.jobs), std::to_string(p.nodes),
-                   seconds_text(p.seconds),
-                   p.ok ? "ok: " + p.summary : "FAILED: " + p.error});
+                   seconds_text(p.seconds), p.ok ? "ok: " + p.summary : "FAILED: " + p.error});
         if (cycle) out << "\n";
         t.print(out);
     }
@@ -118,7 +122,8 @@ void print_report(std::ostream& out, const BurstReport& report, bool cycle) {
             std::string reasons;
             for (const auto& r : u.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
             out << fmt::format("  {} {} ({}): {}\n", job_id_f58(u.id), or_dash(u.name),
-                               plural(static_cast<std::size_t>(u.nodes), "node", "nodes"), or_dash(reasons));
+                               plural(static_cast<std::size_t>(u.nodes), "node", "nodes"),
+                               or_dash(reasons));
         }
     }
     if (!report.skipped.empty()) {
@@ -132,14 +137,19 @@ void print_plugin_list(std::ostream& out, const std::vector<PluginDescription>& 
     Table good({"NAME", "VERSION", "DESCRIPTION", "PATH"});
     std::vector<const PluginDescription*> broken;
     for (const auto& p : plugins) {
-        if (p.ok()) good.add({p.name, p.version, p.description, p.path});
-        else broken.push_back(&p);
+        if (p.ok())
+            good.add({p.name, p.version, p.description, p.path});
+        else
+            broken.push_back(&p);
     }
-    if (plugins.size() == broken.size()) out << "no usable plugins found\n";
-    else good.print(out);
+    if (plugins.size() == broken.size())
+        out << "no usable plugins found\n";
+    else
+        good.print(out);
     if (!broken.empty()) {
         out << "\nbroken (cannot be loaded):\n";
-        for (const auto* p : broken) out << "  " << p->error << "\n";  // it names the plugin and file
+        for (const auto* p : broken)
+            out << "  " << p->error << "\n";  // it names the plugin and file
     }
     out << "\nsearched, in order:\n";
     for (const auto& d : dirs) out << "  " << d << "\n";

@@ -29,7 +29,8 @@ constexpr std::int64_t state_inactive = 64;
 class UnburstTracker {
 public:
     explicit UnburstTracker(double idle_seconds)
-        : idle_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(idle_seconds))) {}
+        : idle_(std::chrono::duration_cast<Clock::duration>(
+              std::chrono::duration<double>(idle_seconds))) {}
 
     void served(const std::string& plugin, JobId id) {
         Entry& e = plugins_[plugin];
@@ -43,12 +44,14 @@ public:
             [&](JobPtr job) {
                 if (check_job_shape(*job)) return;
                 auto plugin = job_burst_plugin(*job);
-                if (!plugin || std::find(names.begin(), names.end(), *plugin) == names.end()) return;
+                if (!plugin || std::find(names.begin(), names.end(), *plugin) == names.end())
+                    return;
                 if (!finished_state(*job)) served(*plugin, job_id(*job));
             },
             [](QueueProblem) {});
         for (const auto& [name, e] : plugins_)
-            logger()->info("watch: plugin '{}' serves {} unfinished job(s) from earlier runs", name, e.jobs.size());
+            logger()->info("watch: plugin '{}' serves {} unfinished job(s) from earlier runs", name,
+                           e.jobs.size());
     }
 
     // Plugins due for unburst now: every job they served is finished, and has been
@@ -70,15 +73,16 @@ public:
         std::vector<std::string> out;
         for (auto& [name, e] : plugins_) {
             if (e.jobs.empty()) continue;
-            bool done = std::none_of(e.jobs.begin(), e.jobs.end(), [&](JobId id) { return active.count(id) > 0; });
+            bool done = std::none_of(e.jobs.begin(), e.jobs.end(),
+                                     [&](JobId id) { return active.count(id) > 0; });
             if (!done) {
                 e.idle_since.reset();
                 continue;
             }
             if (!e.idle_since) {
                 e.idle_since = now;
-                logger()->info("watch: every job plugin '{}' served is finished; unburst in {}", name,
-                               format_duration(std::chrono::duration<double>(idle_).count()));
+                logger()->info("watch: every job plugin '{}' served is finished; unburst in {}",
+                               name, format_duration(std::chrono::duration<double>(idle_).count()));
             }
             if (now - *e.idle_since >= idle_) out.push_back(name);
         }
@@ -99,7 +103,8 @@ private:
     // A job is finished once INACTIVE; one without a known state is taken as active.
     static bool finished_state(const nlohmann::json& job) {
         auto it = job.find("state");
-        return it != job.end() && it->is_number_integer() && it->get<std::int64_t>() == state_inactive;
+        return it != job.end() && it->is_number_integer() &&
+               it->get<std::int64_t>() == state_inactive;
     }
 
     struct Entry {
@@ -110,7 +115,8 @@ private:
     std::map<std::string, Entry> plugins_;
 };
 
-void emit(std::ostream& out, const BurstReport& report, bool json, std::size_t cycle, bool is_cycle) {
+void emit(std::ostream& out, const BurstReport& report, bool json, std::size_t cycle,
+          bool is_cycle) {
     if (json) {
         nlohmann::json j = report.to_json();
         j["cycle"] = cycle;
@@ -142,7 +148,8 @@ int watch(Client& client, const WatchSettings& settings, std::ostream& out) {
             if (cycle == 1 || !report.assignments.empty() || !report.plugins.empty())
                 emit(out, report, settings.json, cycle, true);
             else
-                log->info("watch: cycle {}: {} entries read, nothing to burst", cycle, report.jobs_seen);
+                log->info("watch: cycle {}: {} entries read, nothing to burst", cycle,
+                          report.jobs_seen);
         } catch (const QueueError& e) {
             if (cycle == 1) throw;
             log->error("watch: cycle {}: {}; trying again in {}", cycle, e.what(),

@@ -59,9 +59,11 @@ Result run(const std::vector<std::string>& args, const Env& env, const std::stri
     pid_t pid = spawn(args, env, cwd, dir.file("out"), dir.file("err"));
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
+        if (errno != EINTR)
+            throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
     }
-    return Result{decode(status), test::read_text(dir.file("out")), test::read_text(dir.file("err"))};
+    return Result{decode(status), test::read_text(dir.file("out")),
+                  test::read_text(dir.file("err"))};
 }
 
 Process::Process(const std::vector<std::string>& args, const Env& env) {
@@ -93,11 +95,16 @@ int Process::wait(double seconds) {
     return decode(status);
 }
 
-std::string Process::out() const { return test::read_text(dir_.file("out")); }
-std::string Process::err() const { return test::read_text(dir_.file("err")); }
+std::string Process::out() const {
+    return test::read_text(dir_.file("out"));
+}
+std::string Process::err() const {
+    return test::read_text(dir_.file("err"));
+}
 
 bool wait_for(const std::function<bool()>& cond, double seconds) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::milliseconds(static_cast<long>(seconds * 1000));
     while (true) {
         if (cond()) return true;
         if (std::chrono::steady_clock::now() > deadline) return false;
@@ -105,7 +112,9 @@ bool wait_for(const std::function<bool()>& cond, double seconds) {
     }
 }
 
-std::string data(const std::string& name) { return std::string(TEST_DATA_DIR) + "/" + name; }
+std::string data(const std::string& name) {
+    return std::string(TEST_DATA_DIR) + "/" + name;
+}
 
 std::string copy_data(const test::TempDir& dir, const std::string& name, const std::string& as) {
     std::string path = dir.file(as.empty() ? name : as);
@@ -113,8 +122,12 @@ std::string copy_data(const test::TempDir& dir, const std::string& name, const s
     return path;
 }
 
-std::string good_plugins() { return TEST_GOOD_PLUGIN_DIR; }
-std::string broken_plugins() { return TEST_BROKEN_PLUGIN_DIR; }
+std::string good_plugins() {
+    return TEST_GOOD_PLUGIN_DIR;
+}
+std::string broken_plugins() {
+    return TEST_BROKEN_PLUGIN_DIR;
+}
 
 std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;
@@ -130,7 +143,8 @@ std::vector<std::string> words(const std::string& line) {
     return out;
 }
 
-std::vector<std::vector<std::string>> table_rows(const std::string& text, const std::string& first_column) {
+std::vector<std::vector<std::string>> table_rows(const std::string& text,
+                                                 const std::string& first_column) {
     std::vector<std::vector<std::string>> rows;
     bool in_table = false;
     for (const auto& line : lines(text)) {

@@ -49,7 +49,8 @@ bool wait_for(const std::function<bool()>& cond, double seconds);
 
 std::string data(const std::string& name);
 /// A copy of tests/data/<name> in `dir`, returning its path.
-std::string copy_data(const test::TempDir& dir, const std::string& name, const std::string& as = "");
+std::string copy_data(const test::TempDir& dir, const std::string& name,
+                      const std::string& as = "");
 std::string good_plugins();
 std::string broken_plugins();
 
@@ -59,6 +60,7 @@ std::vector<std::string> lines(const std::string& text);
 std::vector<std::string> words(const std::string& line);
 /// The rows under the header line starting with `first_column` up to an empty line,
 /// split into words.
-std::vector<std::vector<std::string>> table_rows(const std::string& text, const std::string& first_column);
+std::vector<std::vector<std::string>> table_rows(const std::string& text,
+                                                 const std::string& first_column);
 
 }  // namespace cli_test

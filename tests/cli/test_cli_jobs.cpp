@@ -1,7 +1,6 @@
 // Jobs files: missing, empty, not JSON, truncated, wrong shape. Each exits 1
 // (the queue cannot be read) naming the file, and leaves it as it was.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
@@ -18,7 +17,8 @@ TEST_CASE("unreadable jobs files exit 1 naming the file - nothing is written") {
         if (create) test::write_text(jobs, content);
         for (const char* sub : {"run", "select"}) {
             INFO(sub);
-            auto r = run({sub, "--jobs", jobs, "--plugin", "mock", "--param", "mock.state_file=" + state});
+            auto r = run(
+                {sub, "--jobs", jobs, "--plugin", "mock", "--param", "mock.state_file=" + state});
             INFO("stderr: " << r.err);
             CHECK(r.status == 1);
             CHECK(r.out.empty());
@@ -33,14 +33,14 @@ TEST_CASE("unreadable jobs files exit 1 naming the file - nothing is written") {
         CHECK(r.status == 1);
         CHECK(r.out.empty());
     };
-    check("", false, "cannot read jobs file");                                  // missing
-    check("", true, "is empty");                                                // empty
-    check("  \n", true, "is empty");                                            // blank
-    check("this is not json", true, "expected an array of jobs");              // not JSON
-    check("[{\"id\": 1,", true, "is not valid JSON");                          // not JSON
-    check(full.substr(0, full.size() / 2), true, "is not valid JSON");         // truncated
-    check("{\"jobs\": 5}", true, "member \"jobs\" must be an array");          // wrong shape
-    check("42", true, "expected an array of jobs");                            // wrong shape
+    check("", false, "cannot read jobs file");                          // missing
+    check("", true, "is empty");                                        // empty
+    check("  \n", true, "is empty");                                    // blank
+    check("this is not json", true, "expected an array of jobs");       // not JSON
+    check("[{\"id\": 1,", true, "is not valid JSON");                   // not JSON
+    check(full.substr(0, full.size() / 2), true, "is not valid JSON");  // truncated
+    check("{\"jobs\": 5}", true, "member \"jobs\" must be an array");   // wrong shape
+    check("42", true, "expected an array of jobs");                     // wrong shape
 }
 
 TEST_CASE("malformed job entries are skipped and reported - the others burst") {
@@ -51,7 +51,8 @@ TEST_CASE("malformed job entries are skipped and reported - the others burst") {
     auto report = nlohmann::json::parse(r.out);
     CHECK(report["jobs_seen"] == 8);
     REQUIRE(report["skipped"].size() == 2);
-    CHECK(report["skipped"][0]["reason"].get<std::string>().find("'spec' must be an object") != std::string::npos);
+    CHECK(report["skipped"][0]["reason"].get<std::string>().find("'spec' must be an object") !=
+          std::string::npos);
     CHECK(report["skipped"][1]["reason"] == "job has no 'id'");
     // The jobs file still parses, and the accepted jobs are marked in it.
     auto after = nlohmann::json::parse(test::read_text(jobs));
@@ -59,7 +60,8 @@ TEST_CASE("malformed job entries are skipped and reported - the others burst") {
     std::vector<std::string> marked;
     for (const auto& j : after["jobs"]) {
         auto sys = j.value("/spec/attributes/system"_json_pointer, nlohmann::json::object());
-        if (sys.value("burst-scheduled", "") == "mock" && !sys.contains("burstable")) marked.push_back(j["name"]);
+        if (sys.value("burst-scheduled", "") == "mock" && !sys.contains("burstable"))
+            marked.push_back(j["name"]);
     }
     CHECK(marked == std::vector<std::string>{"sim", "four"});
 }

@@ -1,7 +1,6 @@
 // --param NAME.KEY=VALUE: parsing, typing by the plugin's schema, precedence, and
 // the errors (exit 2, nothing written).
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
@@ -36,10 +35,11 @@ std::vector<std::string> assigned_names(const nlohmann::json& report) {
 
 TEST_CASE("bad --param values exit 2 naming the argument, plugin and key - no file is written") {
     Files f;
-    auto check = [&](const std::string& param, const std::string& what, const cli_test::Env& env = {}) {
+    auto check = [&](const std::string& param, const std::string& what,
+                     const cli_test::Env& env = {}) {
         INFO("--param " << param);
-        auto r = run({"run", "--jobs", f.jobs, "--plugin", "mock", "--param", "mock.state_file=" + f.state,
-                      "--param", param},
+        auto r = run({"run", "--jobs", f.jobs, "--plugin", "mock", "--param",
+                      "mock.state_file=" + f.state, "--param", param},
                      env);
         INFO("stderr: " << r.err);
         CHECK(r.status == 2);
@@ -48,14 +48,18 @@ TEST_CASE("bad --param values exit 2 naming the argument, plugin and key - no fi
         CHECK(test::read_text(f.jobs) == f.original);
         CHECK(test::read_text(f.state).empty());  // never created
     };
-    check("max_nodes", "--param 'max_nodes': no '=' before the value; expected --param NAME.KEY=VALUE");
+    check("max_nodes",
+          "--param 'max_nodes': no '=' before the value; expected --param NAME.KEY=VALUE");
     check("max_nodes=4", "--param 'max_nodes=4': no plugin name before the key (NAME.)");
     check(".max_nodes=4", "the plugin name is empty");
     check("mock.=4", "the key is empty");
-    check("local.max_nodes=4", "--param 'local.max_nodes=4': plugin 'local' is not loaded (loaded: mock)");
-    check("mock.max_node=4", "plugin 'mock' has no parameter 'max_node'; did you mean 'max_nodes'?");
+    check("local.max_nodes=4",
+          "--param 'local.max_nodes=4': plugin 'local' is not loaded (loaded: mock)");
+    check("mock.max_node=4",
+          "plugin 'mock' has no parameter 'max_node'; did you mean 'max_nodes'?");
     check("mock.colour=red", "plugin 'mock' has no parameter 'colour'");
-    check("mock.max_nodes=four", "parameter 'max_nodes' (--param 'mock.max_nodes=four') expects an integer, got 'four'");
+    check("mock.max_nodes=four",
+          "parameter 'max_nodes' (--param 'mock.max_nodes=four') expects an integer, got 'four'");
     check("mock.max_nodes=2.5", "expects an integer, got '2.5'");
     check("mock.max_nodes=0", "validate() refused: max_nodes must be at least 1, got 0");
     check("mock.fail_on=always", "fail_on must be");
@@ -68,22 +72,24 @@ TEST_CASE("param values are typed by the plugin's schema") {
     std::string good = cli_test::good_plugins();
     // recorder: capacity integer, known_capacity boolean, label string (required),
     // ratio number, hosts list.
-    auto r = run({"request", "--mock", "--plugin-path", good, "--plugin", "recorder", "--nodes", "2"});
+    auto r =
+        run({"request", "--mock", "--plugin-path", good, "--plugin", "recorder", "--nodes", "2"});
     CHECK(r.status == 2);
     CHECK(r.err.find("required parameter 'label' is missing") != std::string::npos);
 
-    r = run({"request", "--mock", "--plugin-path", good, "--plugin", "recorder", "--nodes", "2", "--param",
-             "recorder.label=x", "--param", "recorder.known_capacity=maybe"});
+    r = run({"request", "--mock", "--plugin-path", good, "--plugin", "recorder", "--nodes", "2",
+             "--param", "recorder.label=x", "--param", "recorder.known_capacity=maybe"});
     CHECK(r.status == 2);
     CHECK(r.err.find("expects a boolean") != std::string::npos);
-    r = run({"request", "--mock", "--plugin-path", good, "--plugin", "recorder", "--nodes", "2", "--param",
-             "recorder.label=x", "--param", "recorder.ratio=half"});
+    r = run({"request", "--mock", "--plugin-path", good, "--plugin", "recorder", "--nodes", "2",
+             "--param", "recorder.label=x", "--param", "recorder.ratio=half"});
     CHECK(r.status == 2);
     CHECK(r.err.find("expects a number") != std::string::npos);
 
-    r = run({"request", "--mock", "--plugin-path", good, "--plugin", "recorder", "--nodes", "2", "--param",
-             "recorder.label=x", "--param", "recorder.known_capacity=no", "--param", "recorder.ratio=0.25",
-             "--param", "recorder.hosts=a,b", "--param", "recorder.capacity=9"});
+    r = run({"request", "--mock", "--plugin-path", good, "--plugin", "recorder", "--nodes", "2",
+             "--param", "recorder.label=x", "--param", "recorder.known_capacity=no", "--param",
+             "recorder.ratio=0.25", "--param", "recorder.hosts=a,b", "--param",
+             "recorder.capacity=9"});
     CHECK(r.status == 0);
     CHECK(r.out.find("ran for 0 jobs") != std::string::npos);
 }
@@ -94,7 +100,8 @@ TEST_CASE("param: --param overrides FLUXBURST_<KEY>, which overrides the default
     // Default max_nodes 8: sim (2) and four (4) are accepted, big (16) is not.
     CHECK(assigned_names(run_json(args)) == std::vector<std::string>{"sim", "four"});
     // The environment: 2.
-    CHECK(assigned_names(run_json(args, {{"FLUXBURST_MAX_NODES", "2"}})) == std::vector<std::string>{"sim"});
+    CHECK(assigned_names(run_json(args, {{"FLUXBURST_MAX_NODES", "2"}})) ==
+          std::vector<std::string>{"sim"});
     // The command line wins over the environment.
     auto with_param = args;
     with_param.insert(with_param.end(), {"--param", "mock.max_nodes=16"});

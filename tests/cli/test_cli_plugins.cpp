@@ -1,6 +1,5 @@
 // flux-burst plugins [NAME]; loading broken plugins.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
@@ -23,14 +22,15 @@ TEST_CASE("plugins lists a directory of broken plugins, each with its error") {
     std::string broken = cli_test::broken_plugins();
     for (const auto& args : {std::vector<std::string>{"plugins", "--plugin-path", broken},
                              std::vector<std::string>{"plugins"}}) {
-        auto r = run(args, args.size() == 1 ? cli_test::Env{{"FLUXBURST_PLUGIN_PATH", broken}} : cli_test::Env{});
+        auto r = run(args, args.size() == 1 ? cli_test::Env{{"FLUXBURST_PLUGIN_PATH", broken}}
+                                            : cli_test::Env{});
         INFO(r.out << r.err);
         REQUIRE(r.status == 0);
         CHECK(r.out.find("broken (cannot be loaded):") != std::string::npos);
         for (const char* text :
              {"plugin 'text' (", "libfluxburst_text.so): not a loadable shared object",
-              "plugin 'wrongabi' (", "ABI version mismatch", "plugin 'noentry' (", "missing entry symbol",
-              "plugin 'badschema' (", "invalid parameter schema"}) {
+              "plugin 'wrongabi' (", "ABI version mismatch", "plugin 'noentry' (",
+              "missing entry symbol", "plugin 'badschema' (", "invalid parameter schema"}) {
             INFO(text);
             CHECK(r.out.find(text) != std::string::npos);
         }

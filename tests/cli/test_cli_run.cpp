@@ -1,8 +1,7 @@
 // select, run --once, request, unburst: output in both modes and exit statuses.
-#include <catch2/catch.hpp>
-
 #include <map>
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
@@ -12,7 +11,8 @@ using cli_test::run;
 namespace {
 
 std::string scheduled_to(const nlohmann::json& job) {
-    return job.value("/spec/attributes/system"_json_pointer, nlohmann::json::object()).value("burst-scheduled", "");
+    return job.value("/spec/attributes/system"_json_pointer, nlohmann::json::object())
+        .value("burst-scheduled", "");
 }
 
 std::map<std::string, std::string> marks(const std::string& jobs_file) {
@@ -44,7 +44,8 @@ void check_table_matches_json(const std::string& table, const nlohmann::json& re
         CHECK(row[1] == u["name"].get<std::string>());
         CHECK(row[3] == "-");
         CHECK(row[4] == "unmatched");
-        for (const auto& reason : u["reasons"]) CHECK(table.find(reason.get<std::string>()) != std::string::npos);
+        for (const auto& reason : u["reasons"])
+            CHECK(table.find(reason.get<std::string>()) != std::string::npos);
     }
     auto plugins = cli_test::table_rows(table, "PLUGIN");
     REQUIRE(plugins.size() == report["plugins"].size());
@@ -54,11 +55,13 @@ void check_table_matches_json(const std::string& table, const nlohmann::json& re
         CHECK(plugins[i][1] == p["action"].get<std::string>());
         CHECK(plugins[i][2] == std::to_string(p["jobs"].get<long>()));
         CHECK(plugins[i][3] == std::to_string(p["nodes"].get<long>()));
-        CHECK(table.find(p["ok"].get<bool>() ? "ok: " + p["summary"].get<std::string>()
-                                             : "FAILED: " + p["error"].get<std::string>()) != std::string::npos);
+        CHECK(table.find(p["ok"].get<bool>()
+                             ? "ok: " + p["summary"].get<std::string>()
+                             : "FAILED: " + p["error"].get<std::string>()) != std::string::npos);
     }
     for (const auto& s : report["skipped"])
-        CHECK(table.find(s["job"].get<std::string>() + ": " + s["reason"].get<std::string>()) != std::string::npos);
+        CHECK(table.find(s["job"].get<std::string>() + ": " + s["reason"].get<std::string>()) !=
+              std::string::npos);
     CHECK(table.find(std::to_string(report["jobs_seen"].get<long>()) + " entries read, " +
                      std::to_string(report["selected"].size()) + " selected") != std::string::npos);
 }
@@ -81,7 +84,8 @@ TEST_CASE("select is a dry run: nothing is marked, no plugin runs") {
     std::string jobs = cli_test::copy_data(dir, "jobs.json");
     std::string original = test::read_text(jobs);
     std::string state = dir.file("state.json");
-    auto r = run({"select", "--jobs", jobs, "--plugin", "mock", "--param", "mock.state_file=" + state});
+    auto r =
+        run({"select", "--jobs", jobs, "--plugin", "mock", "--param", "mock.state_file=" + state});
     REQUIRE(r.status == 0);
     CHECK(r.out.find("dry run: nothing marked, no plugin ran") != std::string::npos);
     auto rows = cli_test::table_rows(r.out, "JOBID");
@@ -125,7 +129,8 @@ TEST_CASE("run --once marks the accepted jobs in the jobs file and runs the plug
     test::TempDir dir;
     std::string jobs = cli_test::copy_data(dir, "jobs.json");
     std::string state = dir.file("state.json");
-    auto r = run({"run", "--once", "--jobs", jobs, "--plugin", "mock", "--param", "mock.state_file=" + state, "--json"});
+    auto r = run({"run", "--once", "--jobs", jobs, "--plugin", "mock", "--param",
+                  "mock.state_file=" + state, "--json"});
     REQUIRE(r.status == 0);
     auto m = marks(jobs);
     CHECK(m["sim"] == "mock");
@@ -135,7 +140,8 @@ TEST_CASE("run --once marks the accepted jobs in the jobs file and runs the plug
     REQUIRE(st["clusters"].size() == 1);
     CHECK(st["clusters"][0]["jobs"] == nlohmann::json({11777605632ULL, 15317598208ULL}));
     // A second cycle finds nothing new to burst.
-    r = run({"run", "--jobs", jobs, "--plugin", "mock", "--param", "mock.state_file=" + state, "--json"});
+    r = run({"run", "--jobs", jobs, "--plugin", "mock", "--param", "mock.state_file=" + state,
+             "--json"});
     REQUIRE(r.status == 0);
     auto report = nlohmann::json::parse(r.out);
     CHECK(report["assignments"].empty());
@@ -168,14 +174,16 @@ TEST_CASE("a plugin failing exits 1 and says so in both modes") {
     // A plugin whose schedule() throws leaves the job unmatched, with the reason.
     r = run({"select", "--mock", "--param", "mock.fail_on=schedule"});
     CHECK(r.status == 0);
-    CHECK(r.out.find("mock: schedule threw: mock: simulated schedule failure") != std::string::npos);
+    CHECK(r.out.find("mock: schedule threw: mock: simulated schedule failure") !=
+          std::string::npos);
 }
 
 TEST_CASE("request and unburst, with the mock plugin's state file") {
     test::TempDir dir;
     std::string state = dir.file("state.json");
     std::string param = "mock.state_file=" + state;
-    auto r = run({"request", "--mock", "--plugin", "mock", "--nodes", "3", "--tasks", "6", "--param", param, "--json"});
+    auto r = run({"request", "--mock", "--plugin", "mock", "--nodes", "3", "--tasks", "6",
+                  "--param", param, "--json"});
     INFO(r.err);
     REQUIRE(r.status == 0);
     auto report = nlohmann::json::parse(r.out);
@@ -197,13 +205,13 @@ TEST_CASE("request and unburst, with the mock plugin's state file") {
     CHECK(nlohmann::json::parse(test::read_text(state))["clusters"].empty());
 
     // request asks exactly one plugin.
-    r = run({"request", "--mock", "--nodes", "2", "--plugin-path", cli_test::good_plugins(), "--plugin", "mock",
-             "--plugin", "alpha", "--param", "alpha.label=a"});
+    r = run({"request", "--mock", "--nodes", "2", "--plugin-path", cli_test::good_plugins(),
+             "--plugin", "mock", "--plugin", "alpha", "--param", "alpha.label=a"});
     CHECK(r.status == 2);
     CHECK(r.err.find("give exactly one --plugin NAME") != std::string::npos);
     // unburst without --plugin: every plugin loaded.
-    r = run({"unburst", "--mock", "--plugin-path", cli_test::good_plugins(), "--plugin", "alpha", "--plugin",
-             "beta", "--param", "alpha.label=a", "--param", "beta.label=b", "--json"});
+    r = run({"unburst", "--mock", "--plugin-path", cli_test::good_plugins(), "--plugin", "alpha",
+             "--plugin", "beta", "--param", "alpha.label=a", "--param", "beta.label=b", "--json"});
     REQUIRE(r.status == 0);
     report = nlohmann::json::parse(r.out);
     REQUIRE(report["plugins"].size() == 2);
@@ -211,11 +219,13 @@ TEST_CASE("request and unburst, with the mock plugin's state file") {
     CHECK(report["plugins"][1]["plugin"] == "beta");
 }
 
-TEST_CASE("ordering: --ordering priority offers jobs to the plugin with the highest priority first") {
+TEST_CASE(
+    "ordering: --ordering priority offers jobs to the plugin with the highest priority first") {
     std::string good = cli_test::good_plugins();
-    std::vector<std::string> args{"select", "--mock", "--plugin-path", good, "--plugin", "alpha", "--plugin", "beta",
-                                  "--param", "alpha.label=a", "--param", "beta.label=b", "--param",
-                                  "beta.priority=5", "--json"};
+    std::vector<std::string> args{"select",   "--mock",          "--plugin-path", good,
+                                  "--plugin", "alpha",           "--plugin",      "beta",
+                                  "--param",  "alpha.label=a",   "--param",       "beta.label=b",
+                                  "--param",  "beta.priority=5", "--json"};
     auto r = run(args);
     REQUIRE(r.status == 0);
     CHECK(nlohmann::json::parse(r.out)["assignments"][0]["plugin"] == "alpha");  // load order

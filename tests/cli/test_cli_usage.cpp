@@ -25,11 +25,26 @@ TEST_CASE("help: --help describes subcommands, precedence, environment and exit 
     auto r = run({"--help"});
     REQUIRE(r.status == 0);
     CHECK(r.err.empty());
-    for (const char* text :
-         {"plugins", "select", "run", "request", "unburst", "Precedence of plugin parameters",
-          "1. the plugin's defaults", "2. the config file", "3. the environment", "4. the command line",
-          "--param NAME.KEY=VALUE", "FLUXBURST_PLUGIN_PATH", "FLUXBURST_LOG_LEVEL", "FLUXBURST_<KEY>",
-          "Exit status", "0  success", "1  runtime error", "2  usage error", "--jobs FILE", "--mock"}) {
+    for (const char* text : {"plugins",
+                             "select",
+                             "run",
+                             "request",
+                             "unburst",
+                             "Precedence of plugin parameters",
+                             "1. the plugin's defaults",
+                             "2. the config file",
+                             "3. the environment",
+                             "4. the command line",
+                             "--param NAME.KEY=VALUE",
+                             "FLUXBURST_PLUGIN_PATH",
+                             "FLUXBURST_LOG_LEVEL",
+                             "FLUXBURST_<KEY>",
+                             "Exit status",
+                             "0  success",
+                             "1  runtime error",
+                             "2  usage error",
+                             "--jobs FILE",
+                             "--mock"}) {
         INFO(text);
         CHECK(r.out.find(text) != std::string::npos);
     }
@@ -44,7 +59,8 @@ TEST_CASE("each subcommand has its own --help") {
         CHECK(r.out.find("--config") != std::string::npos);
     }
     auto r = run({"run", "--help"});
-    for (const char* opt : {"--watch", "--once", "--interval", "--unburst-after", "--plugin", "--param", "--json"})
+    for (const char* opt :
+         {"--watch", "--once", "--interval", "--unburst-after", "--plugin", "--param", "--json"})
         CHECK(r.out.find(opt) != std::string::npos);
     r = run({"request", "--help"});
     CHECK(r.out.find("--nodes") != std::string::npos);
@@ -59,20 +75,29 @@ TEST_CASE("help: --version prints the version") {
 
 TEST_CASE("usage errors exit 2 with a message naming the problem") {
     check_usage_error({}, "A subcommand is required");
-    check_usage_error({"frobnicate"}, "unknown subcommand 'frobnicate'; expected one of: plugins, select");
+    check_usage_error({"frobnicate"},
+                      "unknown subcommand 'frobnicate'; expected one of: plugins, select");
     check_usage_error({"rnu", "--mock"}, "unknown subcommand 'rnu'; did you mean 'run'?");
     check_usage_error({"run", "--mock", "--bogus"}, "--bogus");
     check_usage_error({"run", "--mock", "--interval", "1s"}, "--interval requires --watch");
     check_usage_error({"run", "--mock", "--once", "--watch"}, "--once excludes --watch");
-    check_usage_error({"run", "--mock", "--watch", "--interval", "5x"}, "--interval: '5x' is not a duration");
-    check_usage_error({"run", "--mock", "--watch", "--interval", "0s"}, "--interval: must be more than 0");
-    check_usage_error({"run", "--mock", "--watch", "--unburst-after", "-1s"}, "--unburst-after: '-1s' is negative");
-    check_usage_error({"request", "--mock", "--nodes", "0"}, "--nodes: expected a whole number of at least 1, got '0'");
-    check_usage_error({"request", "--mock", "--nodes", "two"}, "--nodes: expected a whole number of at least 1");
+    check_usage_error({"run", "--mock", "--watch", "--interval", "5x"},
+                      "--interval: '5x' is not a duration");
+    check_usage_error({"run", "--mock", "--watch", "--interval", "0s"},
+                      "--interval: must be more than 0");
+    check_usage_error({"run", "--mock", "--watch", "--unburst-after", "-1s"},
+                      "--unburst-after: '-1s' is negative");
+    check_usage_error({"request", "--mock", "--nodes", "0"},
+                      "--nodes: expected a whole number of at least 1, got '0'");
+    check_usage_error({"request", "--mock", "--nodes", "two"},
+                      "--nodes: expected a whole number of at least 1");
     check_usage_error({"request", "--mock"}, "--nodes is required");
-    check_usage_error({"request", "--mock", "--nodes", "2", "--tasks", "-1"}, "--tasks: expected a whole number of at least 0");
+    check_usage_error({"request", "--mock", "--nodes", "2", "--tasks", "-1"},
+                      "--tasks: expected a whole number of at least 0");
     check_usage_error({"run", "--mock", "-v", "-q"}, "excludes");
-    check_usage_error({"run", "--mock", "--ordering", "fastest"}, "--ordering: unknown ordering 'fastest'; expected one of: in_order, priority, least_waste");
+    check_usage_error(
+        {"run", "--mock", "--ordering", "fastest"},
+        "--ordering: unknown ordering 'fastest'; expected one of: in_order, priority, least_waste");
     check_usage_error({"run", "--mock", "--ordering", "least_wast"}, "did you mean 'least_waste'?");
 }
 
@@ -82,18 +107,23 @@ TEST_CASE("without a job source or a plugin the error names the options") {
     CHECK(r.err.find("--mock") != std::string::npos);
     CHECK(r.err.find("--config") != std::string::npos);
 
-    check_usage_error({"run", "--jobs", cli_test::data("jobs.json")}, "no plugin to load: give --plugin NAME");
-    check_usage_error({"run", "--jobs", cli_test::data("jobs.json"), "--mock"}, "--jobs and --mock");
-    check_usage_error({"run", "--mock", "--plugin", "mock", "--plugin", "mock"}, "plugin 'mock' is given twice");
+    check_usage_error({"run", "--jobs", cli_test::data("jobs.json")},
+                      "no plugin to load: give --plugin NAME");
+    check_usage_error({"run", "--jobs", cli_test::data("jobs.json"), "--mock"},
+                      "--jobs and --mock");
+    check_usage_error({"run", "--mock", "--plugin", "mock", "--plugin", "mock"},
+                      "plugin 'mock' is given twice");
     check_usage_error({"unburst"}, "no plugin to load");
 }
 
 TEST_CASE("an unknown plugin is a usage error with a suggestion") {
-    check_usage_error({"run", "--mock", "--plugin", "mokc"}, "unknown plugin 'mokc': no libfluxburst_mokc.so in ");
+    check_usage_error({"run", "--mock", "--plugin", "mokc"},
+                      "unknown plugin 'mokc': no libfluxburst_mokc.so in ");
     check_usage_error({"run", "--mock", "--plugin", "mokc"}, "did you mean 'mock'?");
     check_usage_error({"run", "--mock", "--plugin", "gke"}, "available: mock");
     check_usage_error({"plugins", "mokc"}, "unknown plugin 'mokc'");
-    check_usage_error({"run", "--mock", "--plugin-path", "/nonexistent/dir"}, "--plugin-path '/nonexistent/dir': no such directory");
+    check_usage_error({"run", "--mock", "--plugin-path", "/nonexistent/dir"},
+                      "--plugin-path '/nonexistent/dir': no such directory");
 }
 
 TEST_CASE("logs go to stderr - -v raises and -q lowers the level") {
@@ -115,6 +145,7 @@ TEST_CASE("logs go to stderr - -v raises and -q lowers the level") {
 
     r = run({"select", "--jobs", jobs, "--plugin", "mock"}, {{"FLUXBURST_LOG_LEVEL", "info"}});
     CHECK(r.err.find("info: loaded plugin 'mock'") != std::string::npos);
-    r = run({"select", "--jobs", jobs, "--plugin", "mock", "-q"}, {{"FLUXBURST_LOG_LEVEL", "info"}});
+    r = run({"select", "--jobs", jobs, "--plugin", "mock", "-q"},
+            {{"FLUXBURST_LOG_LEVEL", "info"}});
     CHECK(r.err.empty());
 }

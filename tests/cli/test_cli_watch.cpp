@@ -1,11 +1,10 @@
 // run --watch: SIGTERM / SIGINT stop it cleanly (exit 0, files whole, nothing lost),
 // and it unbursts once the jobs a plugin served are finished.
-#include <catch2/catch.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <set>
 
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
@@ -17,7 +16,8 @@ std::set<std::uint64_t> marked_for_mock(const nlohmann::json& jobs) {
     for (const auto& j : jobs["jobs"]) {
         if (!j.contains("id")) continue;
         auto sys = j.value("/spec/attributes/system"_json_pointer, nlohmann::json::object());
-        if (sys.value("burst-scheduled", "") == "mock" && !sys.contains("burstable")) out.insert(j["id"].get<std::uint64_t>());
+        if (sys.value("burst-scheduled", "") == "mock" && !sys.contains("burstable"))
+            out.insert(j["id"].get<std::uint64_t>());
     }
     return out;
 }
@@ -41,8 +41,8 @@ TEST_CASE("run --watch stops on SIGTERM with exit 0, nothing lost or half-writte
     test::TempDir dir;
     std::string jobs = cli_test::copy_data(dir, "jobs.json");
     std::string state = dir.file("state.json");
-    cli_test::Process p({"run", "--watch", "--interval", "0.2s", "--jobs", jobs, "--plugin", "mock", "--param",
-                         "mock.state_file=" + state, "--json"});
+    cli_test::Process p({"run", "--watch", "--interval", "0.2s", "--jobs", jobs, "--plugin", "mock",
+                         "--param", "mock.state_file=" + state, "--json"});
     REQUIRE(cli_test::wait_for([&] { return has_clusters(state, true); }, 10));
     // Let a few more cycles pass, then stop it.
     cli_test::wait_for([&] { return false; }, 0.5);
@@ -81,8 +81,9 @@ TEST_CASE("run --watch unbursts once the served jobs are finished, then stops on
     test::TempDir dir;
     std::string jobs = cli_test::copy_data(dir, "jobs.json");
     std::string state = dir.file("state.json");
-    cli_test::Process p({"run", "--watch", "--interval", "0.1s", "--unburst-after", "0.2s", "--jobs", jobs,
-                         "--plugin", "mock", "--param", "mock.state_file=" + state});
+    cli_test::Process p({"run", "--watch", "--interval", "0.1s", "--unburst-after", "0.2s",
+                         "--jobs", jobs, "--plugin", "mock", "--param",
+                         "mock.state_file=" + state});
     REQUIRE(cli_test::wait_for([&] { return has_clusters(state, true); }, 10));
 
     // The jobs finish: state INACTIVE (64); "done" (marked for mock before) too, and
@@ -116,8 +117,9 @@ TEST_CASE("run --watch does not unburst while a served job is still active") {
     test::TempDir dir;
     std::string jobs = cli_test::copy_data(dir, "jobs.json");
     std::string state = dir.file("state.json");
-    cli_test::Process p({"run", "--watch", "--interval", "0.05s", "--unburst-after", "0s", "--jobs", jobs,
-                         "--plugin", "mock", "--param", "mock.state_file=" + state, "--json"});
+    cli_test::Process p({"run", "--watch", "--interval", "0.05s", "--unburst-after", "0s", "--jobs",
+                         jobs, "--plugin", "mock", "--param", "mock.state_file=" + state,
+                         "--json"});
     REQUIRE(cli_test::wait_for([&] { return has_clusters(state, true); }, 10));
     cli_test::wait_for([&] { return false; }, 0.5);  // many cycles
     p.signal(SIGTERM);
@@ -131,7 +133,8 @@ TEST_CASE("run --watch on an unreadable jobs file exits 1 at once") {
     test::TempDir dir;
     std::string jobs = dir.file("jobs.json");
     test::write_text(jobs, "{\"jobs\": [");
-    auto r = cli_test::run({"run", "--watch", "--interval", "0.1s", "--jobs", jobs, "--plugin", "mock"});
+    auto r =
+        cli_test::run({"run", "--watch", "--interval", "0.1s", "--jobs", jobs, "--plugin", "mock"});
     CHECK(r.status == 1);
     CHECK(r.err.find("jobs file '" + jobs + "' is not valid JSON") != std::string::npos);
     CHECK(test::read_text(jobs) == "{\"jobs\": [");
