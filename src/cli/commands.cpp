@@ -28,13 +28,20 @@ nlohmann::json plugin_json(const PluginDescription& d) {
     return j;
 }
 
+// Print a report; the exit status: 1 when a plugin failed, or when queue entries
+// had to be skipped (malformed jobs: bad input, although the valid jobs were handled).
 int emit(const Options& opts, const BurstReport& report, bool cycle) {
     if (opts.json)
         std::cout << report.to_json().dump(2) << "\n";
     else
         print_report(std::cout, report, cycle);
     std::cout.flush();
-    return report.ok() ? exit_ok : exit_runtime;
+    if (!report.skipped.empty())
+        std::cerr << fmt::format(
+            "flux-burst: error: {}: {} entr{} could not be used (listed as skipped, with the "
+            "reason); the other jobs were handled\n",
+            report.queue, report.skipped.size(), report.skipped.size() == 1 ? "y" : "ies");
+    return report.ok() && report.skipped.empty() ? exit_ok : exit_runtime;
 }
 
 // A client with the queue and the plugins the options and config file name.

@@ -50,7 +50,8 @@ Output: results on stdout (a table, or with --json one JSON document; with
 Exit status:
   0  success
   1  runtime error: a plugin failed (run, request, unburst), the jobs could not be read
-     or marked, a plugin file is broken or its init fails
+     or marked, some queue entries are malformed (reported as skipped; the valid jobs
+     are still handled), a plugin file is broken or its init fails
   2  usage error: unknown subcommand or option, bad value, bad --param, unknown plugin
      or parameter, a plugin refusing its parameters, bad config file)";
 

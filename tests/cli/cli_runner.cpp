@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 extern char** environ;
 
 namespace cli_test {
@@ -119,6 +121,18 @@ std::string data(const std::string& name) {
 std::string copy_data(const test::TempDir& dir, const std::string& name, const std::string& as) {
     std::string path = dir.file(as.empty() ? name : as);
     test::write_text(path, test::read_text(data(name)));
+    return path;
+}
+
+std::string copy_valid_jobs(const test::TempDir& dir, const std::string& as) {
+    nlohmann::json doc = nlohmann::json::parse(test::read_text(data("jobs.json")));
+    nlohmann::json valid = nlohmann::json::array();
+    for (const auto& job : doc["jobs"])
+        if (job.contains("id") && job.contains("spec") && job["spec"].is_object())
+            valid.push_back(job);
+    doc["jobs"] = valid;
+    std::string path = dir.file(as);
+    test::write_text(path, doc.dump(1) + "\n");
     return path;
 }
 

@@ -51,6 +51,9 @@ std::string data(const std::string& name);
 /// A copy of tests/data/<name> in `dir`, returning its path.
 std::string copy_data(const test::TempDir& dir, const std::string& name,
                       const std::string& as = "");
+/// tests/data/jobs.json without its two malformed entries (6 sound jobs), written to
+/// `dir`/`as`, returning its path.
+std::string copy_valid_jobs(const test::TempDir& dir, const std::string& as = "jobs.json");
 std::string good_plugins();
 std::string broken_plugins();
 

@@ -13,7 +13,7 @@ namespace {
 
 struct Setup {
     test::TempDir dir;
-    std::string jobs = cli_test::copy_data(dir, "jobs.json");
+    std::string jobs = cli_test::copy_valid_jobs(dir);
     std::string original = test::read_text(jobs);
     std::string config = dir.file("burst.toml");
     std::string state = dir.file("state.json");
@@ -71,7 +71,7 @@ TEST_CASE("precedence: defaults < config file < FLUXBURST_<KEY> < --param") {
 TEST_CASE("the command line wins over the config file's [burst] settings") {
     Setup s;
     test::TempDir other;
-    std::string other_jobs = cli_test::copy_data(other, "jobs.json");
+    std::string other_jobs = cli_test::copy_valid_jobs(other);
     s.write("[burst]\nplugins = [\"mock\"]\njobs = \"" + s.jobs +
             "\"\nordering = \"least_waste\"\n");
     // --jobs replaces the config's jobs file.

@@ -43,11 +43,13 @@ TEST_CASE("unreadable jobs files exit 1 naming the file - nothing is written") {
     check("42", true, "expected an array of jobs");                     // wrong shape
 }
 
-TEST_CASE("malformed job entries are skipped and reported - the others burst") {
+TEST_CASE("malformed job entries are skipped and reported, the others burst, exit 1") {
     test::TempDir dir;
     std::string jobs = cli_test::copy_data(dir, "jobs.json");
     auto r = run({"run", "--jobs", jobs, "--plugin", "mock", "--json"});
-    REQUIRE(r.status == 0);
+    REQUIRE(r.status == 1);
+    CHECK(r.err.find("flux-burst: error: jobs file '" + jobs +
+                     "': 2 entries could not be used (listed as skipped") != std::string::npos);
     auto report = nlohmann::json::parse(r.out);
     CHECK(report["jobs_seen"] == 8);
     REQUIRE(report["skipped"].size() == 2);
@@ -64,4 +66,15 @@ TEST_CASE("malformed job entries are skipped and reported - the others burst") {
             marked.push_back(j["name"]);
     }
     CHECK(marked == std::vector<std::string>{"sim", "four"});
+
+    // Only malformed entries: nothing to do, nothing written, exit 1.
+    std::string bad = dir.file("bad.json");
+    std::string text = "[1, \"two\", {\"id\": -3, \"spec\": {}}, {\"id\": 4}]\n";
+    test::write_text(bad, text);
+    r = run({"run", "--jobs", bad, "--plugin", "mock"});
+    CHECK(r.status == 1);
+    CHECK(r.out.find("4 entries read, 0 selected, 4 skipped") != std::string::npos);
+    CHECK(r.out.find("a job must be a JSON object") != std::string::npos);
+    CHECK(r.out.find("no 'spec'") != std::string::npos);
+    CHECK(test::read_text(bad) == text);
 }

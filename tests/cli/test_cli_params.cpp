@@ -11,7 +11,7 @@ namespace {
 
 struct Files {
     test::TempDir dir;
-    std::string jobs = cli_test::copy_data(dir, "jobs.json");
+    std::string jobs = cli_test::copy_valid_jobs(dir);
     std::string state = dir.file("state.json");
     std::string original = test::read_text(jobs);
 };

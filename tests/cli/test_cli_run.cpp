@@ -81,7 +81,7 @@ TEST_CASE("run --mock: the embedded default") {
 
 TEST_CASE("select is a dry run: nothing is marked, no plugin runs") {
     test::TempDir dir;
-    std::string jobs = cli_test::copy_data(dir, "jobs.json");
+    std::string jobs = cli_test::copy_valid_jobs(dir);
     std::string original = test::read_text(jobs);
     std::string state = dir.file("state.json");
     auto r =
@@ -100,34 +100,42 @@ TEST_CASE("select is a dry run: nothing is marked, no plugin runs") {
 }
 
 TEST_CASE("json: --json output parses and matches the table") {
-    for (const char* sub : {"select", "run"}) {
-        INFO(sub);
-        test::TempDir a, b;
-        std::string jobs_a = cli_test::copy_data(a, "jobs.json");
-        std::string jobs_b = cli_test::copy_data(b, "jobs.json", "jobs.json");
-        std::vector<std::string> args{sub, "--plugin", "mock", "--param", "mock.max_nodes=3"};
-        auto human_args = args;
-        human_args.insert(human_args.end(), {"--jobs", jobs_a});
-        auto json_args = args;
-        json_args.insert(json_args.end(), {"--jobs", jobs_b, "--json"});
-        auto human = run(human_args);
-        auto json = run(json_args);
-        REQUIRE(human.status == 0);
-        REQUIRE(json.status == 0);
-        auto report = nlohmann::json::parse(json.out);  // one document
-        CHECK(report["ok"] == true);
-        CHECK(report["dry_run"] == (std::string(sub) == "select"));
-        CHECK(report["assignments"].size() == 1);
-        CHECK(report["unmatched"].size() == 2);
-        // Same jobs file content in both runs; the queue names differ by path only.
-        check_table_matches_json(human.out, report);
-        CHECK(test::read_text(jobs_a) == test::read_text(jobs_b));
+    // The sound jobs (exit 0), and the fixture with its two malformed entries, which
+    // are skipped and listed (exit 1).
+    for (bool with_malformed : {false, true}) {
+        for (const char* sub : {"select", "run"}) {
+            INFO(sub << (with_malformed ? " with malformed entries" : ""));
+            test::TempDir a, b;
+            std::string jobs_a =
+                with_malformed ? cli_test::copy_data(a, "jobs.json") : cli_test::copy_valid_jobs(a);
+            std::string jobs_b =
+                with_malformed ? cli_test::copy_data(b, "jobs.json") : cli_test::copy_valid_jobs(b);
+            std::vector<std::string> args{sub, "--plugin", "mock", "--param", "mock.max_nodes=3"};
+            auto human_args = args;
+            human_args.insert(human_args.end(), {"--jobs", jobs_a});
+            auto json_args = args;
+            json_args.insert(json_args.end(), {"--jobs", jobs_b, "--json"});
+            auto human = run(human_args);
+            auto json = run(json_args);
+            int expected = with_malformed ? 1 : 0;
+            REQUIRE(human.status == expected);
+            REQUIRE(json.status == expected);
+            auto report = nlohmann::json::parse(json.out);  // one document
+            CHECK(report["ok"] == true);
+            CHECK(report["dry_run"] == (std::string(sub) == "select"));
+            CHECK(report["assignments"].size() == 1);
+            CHECK(report["unmatched"].size() == 2);
+            CHECK(report["skipped"].size() == (with_malformed ? 2u : 0u));
+            check_table_matches_json(human.out, report);
+            // The same decisions were recorded in both files.
+            CHECK(test::read_text(jobs_a) == test::read_text(jobs_b));
+        }
     }
 }
 
 TEST_CASE("run --once marks the accepted jobs in the jobs file and runs the plugin") {
     test::TempDir dir;
-    std::string jobs = cli_test::copy_data(dir, "jobs.json");
+    std::string jobs = cli_test::copy_valid_jobs(dir);
     std::string state = dir.file("state.json");
     auto r = run({"run", "--once", "--jobs", jobs, "--plugin", "mock", "--param",
                   "mock.state_file=" + state, "--json"});
@@ -150,14 +158,14 @@ TEST_CASE("run --once marks the accepted jobs in the jobs file and runs the plug
 
 TEST_CASE("a plugin failing exits 1 and says so in both modes") {
     test::TempDir dir;
-    std::string jobs = cli_test::copy_data(dir, "jobs.json");
+    std::string jobs = cli_test::copy_valid_jobs(dir);
     auto r = run({"run", "--jobs", jobs, "--plugin", "mock", "--param", "mock.fail_on=run"});
     CHECK(r.status == 1);
     CHECK(r.out.find("FAILED: mock: simulated run failure") != std::string::npos);
     CHECK(r.out.find("run failed") != std::string::npos);
     CHECK(r.err.find("plugin 'mock' run failed") != std::string::npos);
 
-    jobs = cli_test::copy_data(dir, "jobs.json", "jobs2.json");
+    jobs = cli_test::copy_valid_jobs(dir, "jobs2.json");
     r = run({"run", "--jobs", jobs, "--plugin", "mock", "--param", "mock.fail_on=run", "--json"});
     CHECK(r.status == 1);
     auto report = nlohmann::json::parse(r.out);

@@ -128,10 +128,16 @@ TEST_CASE("an unknown plugin is a usage error with a suggestion") {
 
 TEST_CASE("logs go to stderr - -v raises and -q lowers the level") {
     test::TempDir dir;
-    std::string jobs = cli_test::copy_data(dir, "jobs.json");
+    std::string jobs = cli_test::copy_valid_jobs(dir);
+    std::string malformed = cli_test::copy_data(dir, "jobs.json", "malformed.json");
     auto r = run({"select", "--jobs", jobs, "--plugin", "mock"});
     REQUIRE(r.status == 0);
-    CHECK(r.err.find("warning: jobs file") != std::string::npos);  // the malformed entries
+    CHECK(r.err.empty());  // warn is the default level
+    CHECK(r.out.find("flux-burst:") == std::string::npos);
+
+    r = run({"select", "--jobs", malformed, "--plugin", "mock"});
+    CHECK(r.err.find("warning: jobs file '" + malformed + "': job entry 6 skipped") !=
+          std::string::npos);
     CHECK(r.err.find("info:") == std::string::npos);
     CHECK(r.out.find("flux-burst:") == std::string::npos);
 
@@ -139,13 +145,15 @@ TEST_CASE("logs go to stderr - -v raises and -q lowers the level") {
     CHECK(r.err.find("info: loaded plugin 'mock'") != std::string::npos);
     CHECK(r.out.find("flux-burst:") == std::string::npos);
 
-    r = run({"select", "--jobs", jobs, "--plugin", "mock", "-q"});
-    CHECK(r.status == 0);
-    CHECK(r.err.empty());
+    r = run({"select", "--jobs", malformed, "--plugin", "mock", "-q"});
+    CHECK(r.err.find("warning") == std::string::npos);
+    CHECK(r.err.find("error: jobs file '" + malformed + "': 2 entries could not be used") !=
+          std::string::npos);
 
     r = run({"select", "--jobs", jobs, "--plugin", "mock"}, {{"FLUXBURST_LOG_LEVEL", "info"}});
     CHECK(r.err.find("info: loaded plugin 'mock'") != std::string::npos);
     r = run({"select", "--jobs", jobs, "--plugin", "mock", "-q"},
             {{"FLUXBURST_LOG_LEVEL", "info"}});
+    CHECK(r.status == 0);
     CHECK(r.err.empty());
 }
