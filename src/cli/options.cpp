@@ -168,7 +168,8 @@ void define_options(CLI::App& app, Options& o) {
 
     for (auto* sub : {plugins, select, run, request, unburst}) {
         sub->callback([&o, sub] { o.command = sub->get_name(); });
-        if (sub->get_footer().empty())
+        // Subcommands inherit the main footer; give them a pointer to it instead.
+        if (sub != run)
             sub->footer("See flux-burst --help for precedence, environment and exit status.");
     }
 }

@@ -57,6 +57,8 @@ TEST_CASE("each subcommand has its own --help") {
         CHECK(r.status == 0);
         CHECK(r.out.find(std::string("flux-burst ") + sub) != std::string::npos);
         CHECK(r.out.find("--config") != std::string::npos);
+        CHECK(r.out.find("See flux-burst --help for precedence") != std::string::npos);
+        CHECK(r.out.find("Exit status:") == std::string::npos);  // only in the main help
     }
     auto r = run({"run", "--help"});
     for (const char* opt :
