@@ -16,6 +16,14 @@ test -f "$prefix/lib/pkgconfig/fluxburst.pc"
 test -f "$prefix/lib/fluxburst/plugins/libfluxburst_mock.so"
 ls "$prefix"/lib/libfluxburst.so.0* >/dev/null
 
+# The command, in bin/ and where Flux finds subcommands (`flux burst`), runs from
+# the prefix without LD_LIBRARY_PATH and finds the installed plugins.
+for cmd in "$prefix/bin/flux-burst" "$prefix/libexec/flux/cmd/flux-burst"; do
+  test -x "$cmd"
+  env -u LD_LIBRARY_PATH -u FLUXBURST_PLUGIN_PATH "$cmd" plugins | grep -q "^mock  0.1.0 .*$prefix/.*libfluxburst_mock.so"
+  env -u LD_LIBRARY_PATH -u FLUXBURST_PLUGIN_PATH "$cmd" run --mock | grep -q "ok: created cluster mock-0 with 4 nodes"
+done
+
 # The plugin, out of tree.
 cmake -S "$src/examples/plugin-template" -B "$work/plugin" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build "$work/plugin" -j2 >/dev/null

@@ -1,0 +1,54 @@
+// The TOML configuration file given with --config:
+//
+//   [burst]
+//   plugins = ["mock", "local"]     # load order
+//   ordering = "in_order"           # in_order | priority | least_waste
+//   interval = "5s"                 # run --watch: time between cycles
+//   unburst_after = "30s"           # run --watch: idle time before unburst
+//   jobs = "jobs.json"              # a jobs file (relative to this file)
+//   plugin_path = ["plugins"]       # more plugin directories (relative to this file)
+//
+//   [plugin.mock]
+//   max_nodes = 8
+//
+// Everything is checked when the file is read, except the keys of [plugin.NAME]
+// tables, which need the plugin's schema (see plugin_params.hpp). Every error names
+// the file, and the key and line where there is one.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fluxburst::cli {
+
+/// One [plugin.NAME] table: its values as JSON, and where each key is.
+struct PluginTable {
+    nlohmann::json values = nlohmann::json::object();
+    std::map<std::string, long> lines;  ///< key -> line in the file
+    long line = 0;                      ///< the table's own line
+};
+
+struct ConfigFile {
+    std::string path;
+    std::optional<std::vector<std::string>> plugins;
+    std::string ordering;                       ///< "" when not given
+    std::optional<double> interval;             ///< seconds
+    std::optional<double> unburst_after;        ///< seconds
+    std::string jobs;                           ///< resolved against the file's directory
+    std::vector<std::string> plugin_path;       ///< resolved likewise
+    std::map<std::string, PluginTable> plugin;  ///< [plugin.NAME] tables
+
+    /// "config file 'PATH'" or "config file 'PATH', line N" for messages.
+    std::string where(long line = 0) const;
+};
+
+/// Read and check a config file. Throws UsageError naming the file (and the key and
+/// line) when it is missing, unreadable, not TOML, or holds an unknown key or a value
+/// of the wrong type.
+ConfigFile read_config_file(const std::string& path);
+
+}  // namespace fluxburst::cli

@@ -1,0 +1,76 @@
+// flux-burst: the command line of libfluxburst (also run as `flux burst`).
+#include <cstring>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <fluxburst/error.hpp>
+#include <fluxburst/log.hpp>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "options.hpp"
+#include "suggest.hpp"
+
+namespace {
+
+using namespace fluxburst::cli;
+
+int fail(int code, const std::string& message) {
+    std::cerr << "flux-burst: error: " << message << "\n";
+    if (code == exit_usage) std::cerr << "Run 'flux-burst --help' for usage.\n";
+    return code;
+}
+
+// `flux-burst frobnicate`: name the subcommands rather than CLI11's generic text.
+void check_subcommand(const CLI::App& app, int argc, char** argv) {
+    if (argc < 2 || argv[1][0] == '-') return;
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), argv[1]) != names.end()) return;
+    throw UsageError(fmt::format("unknown subcommand '{}'{}", argv[1], suggestion(argv[1], names)));
+}
+
+void set_log_level(const Options& opts) {
+    auto log = fluxburst::logger();
+    if (opts.quiet)
+        log->set_level(spdlog::level::err);
+    else if (opts.verbose >= 2)
+        log->set_level(spdlog::level::debug);
+    else if (opts.verbose == 1)
+        log->set_level(spdlog::level::info);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app("", "flux-burst");
+    Options opts;
+    try {
+        define_options(app, opts);
+        check_subcommand(app, argc, argv);
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        return fail(exit_usage, e.what());
+    } catch (const UsageError& e) {
+        return fail(exit_usage, e.what());
+    }
+    set_log_level(opts);
+    try {
+        return dispatch(opts);
+    } catch (const UsageError& e) {
+        return fail(exit_usage, e.what());
+    } catch (const fluxburst::ParamError& e) {
+        return fail(exit_usage, e.what());
+    } catch (const RuntimeError& e) {
+        return fail(exit_runtime, e.what());
+    } catch (const fluxburst::Error& e) {
+        return fail(exit_runtime, e.what());
+    } catch (const std::exception& e) {
+        return fail(exit_runtime, std::string("unexpected error: ") + e.what());
+    }
+}

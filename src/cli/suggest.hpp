@@ -1,0 +1,20 @@
+// "Did you mean ...?" suggestions for misspelt names (keys, plugins, subcommands).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace fluxburst::cli {
+
+/// The candidate closest to `word` by edit distance, or "" when none is close
+/// (at most about a third of the word changed).
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+/// "; did you mean 'x'?" when a candidate is close, else "; expected one of a, b, c"
+/// (or "" when there are no candidates).
+std::string suggestion(const std::string& word, const std::vector<std::string>& candidates);
+
+/// The items joined by `sep`.
+std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+
+}  // namespace fluxburst::cli

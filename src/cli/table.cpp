@@ -1,0 +1,176 @@
+#include "table.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+namespace fluxburst::cli {
+
+namespace {
+
+// Characters as a terminal shows them: UTF-8 continuation bytes take no column.
+std::size_t width(const std::string& s) {
+    return static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// Columns padded to the widest cell; columns listed in `right` are right-aligned.
+// The last column is not padded.
+class Table {
+public:
+    Table(std::vector<std::string> header, std::vector<bool> right = {})
+        : rows_{std::move(header)}, right_(std::move(right)) {
+        right_.resize(rows_[0].size(), false);
+    }
+    void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    void print(std::ostream& out, const std::string& indent = "") const {
+        std::vector<std::size_t> w(rows_[0].size(), 0);
+        for (const auto& r : rows_)
+            for (std::size_t i = 0; i < r.size(); ++i) w[i] = std::max(w[i], width(r[i]));
+        for (const auto& r : rows_) {
+            std::string line = indent;
+            for (std::size_t i = 0; i < r.size(); ++i) {
+                std::string pad(w[i] - width(r[i]), ' ');
+                bool last = i + 1 == r.size();
+                if (right_[i])
+                    line += pad + r[i];
+                else
+                    line += r[i] + (last ? "" : pad);
+                if (!last) line += "  ";
+            }
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            out << line << "\n";
+        }
+    }
+
+private:
+    std::vector<std::vector<std::string>> rows_;
+    std::vector<bool> right_;
+};
+
+std::string seconds_text(double s) {
+    if (s < 0.001) return "<1ms";
+    if (s < 1) return fmt::format("{:.0f}ms", s * 1000);
+    return fmt::format("{:.1f}s", s);
+}
+
+std::string or_dash(const std::string& s) {
+    return s.empty() ? "-" : s;
+}
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+    return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
+}  // namespace
+
+std::string job_outcome(const BurstReport& report, JobId id) {
+    for (const auto& a : report.assignments) {
+        if (a.id != id) continue;
+        if (report.dry_run) return "would burst";
+        for (const auto& p : report.plugins)
+            if (p.plugin == a.plugin && p.action == "run") return p.ok ? "burst" : "run failed";
+        return "burst";
+    }
+    return "unmatched";
+}
+
+void print_report(std::ostream& out, const BurstReport& report, bool cycle) {
+    if (cycle) {
+        out << fmt::format("{}: {} read, {} selected, {} skipped{}\n", report.queue,
+                           plural(report.jobs_seen, "entry", "entries"), report.selected.size(),
+                           report.skipped.size(),
+                           report.dry_run ? " (dry run: nothing marked, no plugin ran)" : "");
+        if (!report.selected.empty()) {
+            std::map<JobId, const Assignment*> assigned;
+            for (const auto& a : report.assignments) assigned[a.id] = &a;
+            std::map<JobId, const Unmatched*> unmatched;
+            for (const auto& u : report.unmatched) unmatched[u.id] = &u;
+            Table t({"JOBID", "NAME", "NODES", "PLUGIN", "OUTCOME"},
+                    {false, false, true, false, false});
+            for (JobId id : report.selected) {
+                std::string name, plugin;
+                std::int64_t nodes = 0;
+                if (auto it = assigned.find(id); it != assigned.end()) {
+                    name = it->second->name;
+                    nodes = it->second->nodes;
+                    plugin = it->second->plugin;
+                } else if (auto u = unmatched.find(id); u != unmatched.end()) {
+                    name = u->second->name;
+                    nodes = u->second->nodes;
+                }
+                t.add({job_id_f58(id), or_dash(name), std::to_string(nodes), or_dash(plugin),
+                       job_outcome(report, id)});
+            }
+            out << "\n";
+            t.print(out);
+        }
+    }
+    if (!report.plugins.empty()) {
+        Table t({"PLUGIN", "ACTION", "JOBS", "NODES", "TIME", "RESULT"},
+                {false, false, true, true, true, false});
+        for (const auto& p : report.plugins)
+            t.add({p.plugin, p.action, std::to_string(p.jobs), std::to_string(p.nodes),
+                   seconds_text(p.seconds), p.ok ? "ok: " + p.summary : "FAILED: " + p.error});
+        if (cycle) out << "\n";
+        t.print(out);
+    }
+    if (!report.unmatched.empty()) {
+        out << "\nunmatched (selected, accepted by no plugin):\n";
+        for (const auto& u : report.unmatched) {
+            std::string reasons;
+            for (const auto& r : u.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
+            out << fmt::format("  {} {} ({}): {}\n", job_id_f58(u.id), or_dash(u.name),
+                               plural(static_cast<std::size_t>(u.nodes), "node", "nodes"),
+                               or_dash(reasons));
+        }
+    }
+    if (!report.skipped.empty()) {
+        out << "\nskipped (not considered):\n";
+        for (const auto& s : report.skipped) out << fmt::format("  {}: {}\n", s.job, s.reason);
+    }
+}
+
+void print_plugin_list(std::ostream& out, const std::vector<PluginDescription>& plugins,
+                       const std::vector<std::string>& dirs) {
+    Table good({"NAME", "VERSION", "DESCRIPTION", "PATH"});
+    std::vector<const PluginDescription*> broken;
+    for (const auto& p : plugins) {
+        if (p.ok())
+            good.add({p.name, p.version, p.description, p.path});
+        else
+            broken.push_back(&p);
+    }
+    if (plugins.size() == broken.size())
+        out << "no usable plugins found\n";
+    else
+        good.print(out);
+    if (!broken.empty()) {
+        out << "\nbroken (cannot be loaded):\n";
+        for (const auto* p : broken)
+            out << "  " << p->error << "\n";  // it names the plugin and file
+    }
+    out << "\nsearched, in order:\n";
+    for (const auto& d : dirs) out << "  " << d << "\n";
+}
+
+void print_plugin_detail(std::ostream& out, const PluginDescription& plugin) {
+    out << fmt::format("{} {}: {}\n", plugin.name, plugin.version, plugin.description);
+    out << fmt::format("file: {}\n\n", plugin.path);
+    if (plugin.parameters.empty()) {
+        out << "no parameters\n";
+        return;
+    }
+    Table t({"PARAMETER", "TYPE", "DEFAULT", "REQUIRED", "HELP"});
+    for (const auto& p : plugin.parameters)
+        t.add({p.name, to_string(p.type), p.default_value.is_null() ? "-" : p.default_value.dump(),
+               p.required ? "yes" : "no", p.help});
+    t.print(out);
+    out << fmt::format(
+        "\nSet them with --param {0}.KEY=VALUE, with KEY = VALUE in [plugin.{0}] of a --config "
+        "file, or with FLUXBURST_<KEY> in the environment.\n",
+        plugin.name);
+}
+
+}  // namespace fluxburst::cli
