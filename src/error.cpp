@@ -5,6 +5,7 @@ namespace fluxburst {
 Error::Error(const std::string& message) : std::runtime_error(message) {}
 Error::~Error() = default;
 PluginError::~PluginError() = default;
+PluginRefusedError::~PluginRefusedError() = default;
 ParamError::~ParamError() = default;
 QueueError::~QueueError() = default;
 

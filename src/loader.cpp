@@ -241,7 +241,9 @@ std::unique_ptr<Loaded> load(const Found& found, const nlohmann::json& params,
     } catch (...) {
         refusal = "validate() threw an unknown exception";
     }
-    if (refusal) throw fail("validate() refused: " + *refusal);
+    if (refusal)
+        throw PluginRefusedError(
+            fmt::format("plugin '{}' ({}): validate() refused: {}", found.name, found.path, *refusal));
     return loaded;
 }
 

@@ -103,6 +103,7 @@ TEST_CASE("every load failure names the plugin, the file and the reason") {
     CHECK_THAT(load_error(c, "initnull"), Catch::Contains("plugin 'initnull'") && Catch::Contains("init returned null"));
     CHECK_THAT(load_error(c, "throwinit"), Catch::Contains("init threw: cannot reach the cloud API"));
     CHECK_THAT(load_error(c, "throwvalidate"), Catch::Contains("validate() refused: credentials file is missing"));
+    CHECK_THROWS_AS(c.load("throwvalidate"), fluxburst::PluginRefusedError);
     CHECK_THAT(load_error(c, "badschema"), Catch::Contains("invalid parameter schema"));
     CHECK_THAT(load_error(c, "recorder"), Catch::Contains("required parameter 'label' is missing"));
     CHECK_THAT(load_error(c, "recorder", {{"label", "x"}, {"capacityy", 2}}), Catch::Contains("did you mean 'capacity'"));

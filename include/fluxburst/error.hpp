@@ -26,6 +26,14 @@ public:
     ~PluginError() override;
 };
 
+/// A plugin's validate() refused its parameters or its environment (a
+/// PluginError whose message carries the plugin's reason).
+class FLUXBURST_API PluginRefusedError : public PluginError {
+public:
+    using PluginError::PluginError;
+    ~PluginRefusedError() override;
+};
+
 /// A plugin parameter is unknown, of the wrong type, or missing.
 class FLUXBURST_API ParamError : public Error {
 public:

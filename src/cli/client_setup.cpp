@@ -140,12 +140,10 @@ void load_plugins(Client& client, const std::vector<std::string>& names, const O
             client.load(name, given, overrides);
         } catch (const ParamError& e) {
             throw UsageError(e.what());  // a missing required key, a bad FLUXBURST_<KEY>
+        } catch (const fluxburst::PluginRefusedError& e) {
+            throw UsageError(e.what());  // validate() refused the values it was given
         } catch (const PluginError& e) {
-            // The file itself was readable (discover() said so): validate() refusing is
-            // about the values it was given; anything else is the plugin failing.
-            std::string what = e.what();
-            if (what.find("validate() refused") != std::string::npos) throw UsageError(what);
-            throw RuntimeError(what);
+            throw RuntimeError(e.what());  // the plugin itself failing
         }
     }
 }
