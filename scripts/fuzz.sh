@@ -10,10 +10,10 @@ seconds=${1:-${FLUXBURST_FUZZ_SECONDS:-30}}
 build=${FLUXBURST_FUZZ_BUILD_DIR:-$root/build-fuzz}
 CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLUXBURST_FUZZ=ON \
   -DFLUXBURST_BUILD_TESTS=OFF -DFLUXBURST_BUILD_EXAMPLES=OFF -DFLUXBURST_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j2 --target fuzz_job_file fuzz_job fuzz_params >/dev/null
+cmake --build "$build" -j2 --target fuzz_job_file fuzz_job fuzz_params fuzz_config fuzz_param_arg >/dev/null
 mkdir -p "$build/artifacts"
 status=0
-for target in job_file job params; do
+for target in job_file job params config param_arg; do
   corpus=$(mktemp -d)
   cp "$root/fuzz/corpus/$target/"* "$corpus/"
   echo "fuzz: $target for ${seconds}s" >&2

@@ -111,7 +111,16 @@ nlohmann::json coerce(const ParamSpec& spec, const nlohmann::json& v, const std:
         if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e15)
             return static_cast<std::int64_t>(d);
     }
-    if (value_has_type(v, spec.type)) return v;
+    if (value_has_type(v, spec.type)) {
+        bool ok = true;
+        if (v.is_string()) ok = text::valid_utf8(v.get_ref<const std::string&>());
+        if (v.is_array())
+            for (const auto& e : v) ok = ok && text::valid_utf8(e.get_ref<const std::string&>());
+        if (!ok)
+            throw ParamError(fmt::format("plugin '{}': parameter '{}' ({}) is not valid UTF-8 text",
+                                         plugin, spec.name, origin));
+        return v;
+    }
     std::string given = json_kind(v);
     if (spec.type == ParamType::List && v.is_array()) given = "list with a non-string item";
     throw ParamError(fmt::format("plugin '{}': parameter '{}' ({}) expects {}, got {} {}", plugin,
@@ -180,6 +189,9 @@ ParamSchema schema_from_json(const nlohmann::json& j, const std::string& plugin)
 
 nlohmann::json parse_param_value(const ParamSpec& spec, const std::string& text,
                                  const std::string& plugin, const std::string& origin) {
+    if (!text::valid_utf8(text))
+        throw ParamError(fmt::format("plugin '{}': parameter '{}' ({}) is not valid UTF-8 text",
+                                     plugin, spec.name, origin));
     auto bad = [&](const std::string& expected) {
         return ParamError(fmt::format("plugin '{}': parameter '{}' ({}) expects {}, got '{}'",
                                       plugin, spec.name, origin, expected, text::shorten(text, 60)));
@@ -245,7 +257,8 @@ nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema
             if (value.is_null()) continue;  // null means "not given"
             // Text given for a typed parameter (from a command line or a config
             // written with quotes) is converted by the parameter's type.
-            if (value.is_string() && spec->type != ParamType::String)
+            if (value.is_string() && (spec->type != ParamType::String ||
+                                      !text::valid_utf8(value.get_ref<const std::string&>())))
                 out[key] = parse_param_value(*spec, value.get<std::string>(), plugin, origin);
             else
                 out[key] = coerce(*spec, value, plugin, origin);

@@ -129,3 +129,16 @@ TEST_CASE("Params getters are typed") {
     CHECK_THROWS_AS(p.get_int("s"), ParamError);
     CHECK_THROWS_WITH(p.get_string("missing"), Catch::Contains("'missing'"));
 }
+
+TEST_CASE("text that is not UTF-8 is refused, naming the key (found by fuzz_param_arg)") {
+    fluxburst::ParamSpec str{"prefix", ParamType::String, nullptr, false, ""};
+    fluxburst::ParamSpec list{"hosts", ParamType::List, nullptr, false, ""};
+    CHECK_THROWS_WITH(fluxburst::parse_param_value(str, "a\xac", "p", "--param"),
+                      Catch::Contains("parameter 'prefix' (--param) is not valid UTF-8"));
+    CHECK_THROWS_WITH(fluxburst::parse_param_value(list, "a,\xff", "p", "x"), Catch::Contains("not valid UTF-8"));
+    CHECK(fluxburst::parse_param_value(str, "caf\xc3\xa9", "p", "x") == "caf\xc3\xa9");
+    CHECK_THROWS_AS(fluxburst::merge_params("p", {str}, {{"prefix", std::string("\xc3")}}), ParamError);
+    test::EnvVar env("FLUXBURST_PREFIX", "\xac");
+    CHECK_THROWS_WITH(fluxburst::merge_params("p", {str}, json::object()),
+                      Catch::Contains("environment FLUXBURST_PREFIX") && Catch::Contains("not valid UTF-8"));
+}

@@ -45,7 +45,7 @@ nlohmann::json check_param(const PluginDescription& plugin, const std::string& k
             fmt::format("{}: plugin '{}' has no parameter '{}'{} (see: flux-burst plugins {})",
                         origin, plugin.name, key, hint, plugin.name));
     }
-    if (value.is_string() && spec->type != ParamType::String) {
+    if (value.is_string()) {  // text: converted (and checked to be UTF-8) by type
         try {
             return parse_param_value(*spec, value.get<std::string>(), plugin.name, origin);
         } catch (const ParamError& e) {
