@@ -8,20 +8,19 @@
 // (flux start) with its queue stopped, so that the jobs stay pending. Inside one
 // (FLUX_URI set) it uses that instance, stopping its queue: use a test instance.
 // Each run removes the memos of the previous one first (not timed).
-#include <fluxburst/fluxburst.hpp>
-#include <fluxburst/flux_queue.hpp>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fluxburst/flux_queue.hpp>
+#include <fluxburst/fluxburst.hpp>
 #include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <unistd.h>
 
 namespace {
 
@@ -33,8 +32,9 @@ struct Args {
 };
 
 [[noreturn]] void usage(const char* why) {
-    std::cerr << "flux_cycle_bench: " << why
-              << "\nusage: flux_cycle_bench [--jobs N] [--runs R] [--window W] [--single-response]\n";
+    std::cerr
+        << "flux_cycle_bench: " << why
+        << "\nusage: flux_cycle_bench [--jobs N] [--runs R] [--window W] [--single-response]\n";
     std::exit(2);
 }
 
@@ -49,11 +49,16 @@ Args parse(int argc, char** argv) {
             if (!end || *end || v < 1) usage(("bad value for " + arg).c_str());
             return v;
         };
-        if (arg == "--jobs") a.jobs = value();
-        else if (arg == "--runs") a.runs = static_cast<int>(value());
-        else if (arg == "--window") a.window = static_cast<std::size_t>(value());
-        else if (arg == "--single-response") a.streaming = false;
-        else usage(("unknown argument " + arg).c_str());
+        if (arg == "--jobs")
+            a.jobs = value();
+        else if (arg == "--runs")
+            a.runs = static_cast<int>(value());
+        else if (arg == "--window")
+            a.window = static_cast<std::size_t>(value());
+        else if (arg == "--single-response")
+            a.streaming = false;
+        else
+            usage(("unknown argument " + arg).c_str());
     }
     return a;
 }
@@ -109,13 +114,15 @@ int main(int argc, char** argv) {
                             [](fluxburst::QueueProblem) {});
         if (static_cast<long>(ids.size()) >= args.jobs) break;
         if (tries > 600) {
-            std::cerr << "flux_cycle_bench: only " << ids.size() << " jobs pending after a minute\n";
+            std::cerr << "flux_cycle_bench: only " << ids.size()
+                      << " jobs pending after a minute\n";
             return 1;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     double submit_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << "submitted " << ids.size() << " pending burstable jobs in " << submit_s << " s (not timed)\n";
+    std::cout << "submitted " << ids.size() << " pending burstable jobs in " << submit_s
+              << " s (not timed)\n";
 
     std::vector<double> total, list_select, schedule, mark, run;
     for (int r = 0; r < args.runs; ++r) {
@@ -126,25 +133,30 @@ int main(int argc, char** argv) {
         client.load("mock", {{"max_nodes", 64}});
         auto start = std::chrono::steady_clock::now();
         fluxburst::BurstReport report = client.run_burst();
-        double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        double wall =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         if (static_cast<long>(report.assignments.size()) != args.jobs || !report.skipped.empty()) {
             std::cerr << "flux_cycle_bench: run " << r << ": " << report.assignments.size()
-                      << " jobs scheduled, " << report.skipped.size() << " skipped; expected " << args.jobs << "\n";
+                      << " jobs scheduled, " << report.skipped.size() << " skipped; expected "
+                      << args.jobs << "\n";
             return 1;
         }
-        std::printf("run %d: %.3f s  (list+lookup+select %.3f, schedule %.3f, memos %.3f, plugin run %.3f)\n",
-                    r + 1, wall, report.timings.list_select, report.timings.schedule, report.timings.mark,
-                    report.timings.run);
+        std::printf(
+            "run %d: %.3f s  (list+lookup+select %.3f, schedule %.3f, memos %.3f, plugin run "
+            "%.3f)\n",
+            r + 1, wall, report.timings.list_select, report.timings.schedule, report.timings.mark,
+            report.timings.run);
         total.push_back(wall);
         list_select.push_back(report.timings.list_select);
         schedule.push_back(report.timings.schedule);
         mark.push_back(report.timings.mark);
         run.push_back(report.timings.run);
     }
-    std::printf("one cycle over %ld pending jobs: median %.3f s, best %.3f s over %d runs "
-                "(median list+lookup+select %.3f, schedule %.3f, memos %.3f; window %zu, %s)\n",
-                args.jobs, median(total), *std::min_element(total.begin(), total.end()), args.runs,
-                median(list_select), median(schedule), median(mark), args.window,
-                args.streaming ? "streaming listing" : "single-response listing");
+    std::printf(
+        "one cycle over %ld pending jobs: median %.3f s, best %.3f s over %d runs "
+        "(median list+lookup+select %.3f, schedule %.3f, memos %.3f; window %zu, %s)\n",
+        args.jobs, median(total), *std::min_element(total.begin(), total.end()), args.runs,
+        median(list_select), median(schedule), median(mark), args.window,
+        args.streaming ? "streaming listing" : "single-response listing");
     return 0;
 }

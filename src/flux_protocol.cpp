@@ -1,16 +1,14 @@
 // Flux's wire formats, parsed without libflux (see fluxburst/flux.hpp).
-#include <fluxburst/flux.hpp>
-
-#include <fluxburst/config.hpp>
-#include <fluxburst/error.hpp>
-#include <fluxburst/job.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fluxburst/config.hpp>
+#include <fluxburst/error.hpp>
+#include <fluxburst/flux.hpp>
+#include <fluxburst/job.hpp>
 #include <set>
-
-#include <fmt/format.h>
 
 #if FLUXBURST_HAVE_FLUX
 #include <fluxburst/flux_queue.hpp>
@@ -79,20 +77,23 @@ nlohmann::json parse_payload(const std::string& payload, const char* what) {
     }
 }
 
-std::vector<std::int64_t> minus(const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b) {
+std::vector<std::int64_t> minus(const std::vector<std::int64_t>& a,
+                                const std::vector<std::int64_t>& b) {
     std::vector<std::int64_t> out;
     std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
     return out;
 }
 
-std::vector<std::int64_t> unite(const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b) {
+std::vector<std::int64_t> unite(const std::vector<std::int64_t>& a,
+                                const std::vector<std::int64_t>& b) {
     std::vector<std::int64_t> out;
     std::set_union(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
     return out;
 }
 
 bool all_digits(const std::string& s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 std::int64_t to_int(const std::string& s, const std::string& context) {
@@ -113,7 +114,8 @@ nlohmann::json list_request(int states, const std::vector<std::string>& attrs,
 JobListPage parse_list_response(const std::string& payload) {
     nlohmann::json j = parse_payload(payload, "job-list.list");
     if (!j.is_object() || !j.contains("jobs") || !j["jobs"].is_array())
-        throw QueueError("job-list.list response has no 'jobs' array: " + text::shorten(payload, 120));
+        throw QueueError("job-list.list response has no 'jobs' array: " +
+                         text::shorten(payload, 120));
     JobListPage page;
     if (auto v = j.find("version"); v != j.end()) {
         if (!v->is_number_integer())
@@ -129,11 +131,13 @@ std::vector<nlohmann::json> JobListReader::on_response(const std::string& payloa
     JobListPage page = parse_list_response(payload);
     if (version_ < 0) {
         version_ = page.version;
-        if (version_ == 0) done_ = true;  // one response holding every job
+        if (version_ == 0)
+            done_ = true;  // one response holding every job
         else if (version_ != 1)
-            throw QueueError(fmt::format("job-list.list answered with protocol version {}, which "
-                                         "this flux-burst does not know (it knows 0 and 1)",
-                                         version_));
+            throw QueueError(
+                fmt::format("job-list.list answered with protocol version {}, which "
+                            "this flux-burst does not know (it knows 0 and 1)",
+                            version_));
     } else if (page.version != 0 && page.version != version_) {
         throw QueueError("job-list.list changed protocol version in the middle of a stream");
     }
@@ -164,7 +168,8 @@ nlohmann::json jobspec_lookup_request(std::uint64_t id) {
 nlohmann::json parse_jobspec_response(const std::string& payload) {
     nlohmann::json j = parse_payload(payload, "job-info.lookup");
     if (!j.is_object() || !j.contains("jobspec"))
-        throw QueueError("job-info.lookup response has no 'jobspec': " + text::shorten(payload, 120));
+        throw QueueError("job-info.lookup response has no 'jobspec': " +
+                         text::shorten(payload, 120));
     nlohmann::json& spec = j["jobspec"];
     if (spec.is_string()) {
         try {
@@ -179,7 +184,8 @@ nlohmann::json parse_jobspec_response(const std::string& payload) {
     return std::move(spec);
 }
 
-nlohmann::json list_id_request(std::uint64_t id, const std::vector<std::string>& attrs, int wait_state) {
+nlohmann::json list_id_request(std::uint64_t id, const std::vector<std::string>& attrs,
+                               int wait_state) {
     nlohmann::json req = {{"id", id}, {"attrs", attrs}};
     if (wait_state) req["state"] = wait_state;
     return req;
@@ -188,7 +194,8 @@ nlohmann::json list_id_request(std::uint64_t id, const std::vector<std::string>&
 nlohmann::json parse_list_id_response(const std::string& payload) {
     nlohmann::json j = parse_payload(payload, "job-list.list-id");
     if (!j.is_object() || !j.contains("job") || !j["job"].is_object())
-        throw QueueError("job-list.list-id response has no 'job' object: " + text::shorten(payload, 120));
+        throw QueueError("job-list.list-id response has no 'job' object: " +
+                         text::shorten(payload, 120));
     return std::move(j["job"]);
 }
 
@@ -218,7 +225,8 @@ std::vector<std::int64_t> ranks_of_R(const nlohmann::json& R) {
 namespace {
 
 // Hostnames of an R object, indexed by rank: nodelist names the ranks in order.
-std::vector<std::string> hosts_of_R(const nlohmann::json& R, const std::vector<std::int64_t>& ranks) {
+std::vector<std::string> hosts_of_R(const nlohmann::json& R,
+                                    const std::vector<std::int64_t>& ranks) {
     std::vector<std::string> out;
     if (!R.is_object()) return out;
     auto ex = R.find("execution");
@@ -252,7 +260,8 @@ const nlohmann::json& member_or_null(const nlohmann::json& j, const char* key) {
 
 ResourceStatus parse_sched_resource_status(const nlohmann::json& response) {
     if (!response.is_object() || !response.contains("all"))
-        throw QueueError("sched.resource-status response has no 'all': " + text::shorten(response.dump(), 120));
+        throw QueueError("sched.resource-status response has no 'all': " +
+                         text::shorten(response.dump(), 120));
     ResourceStatus s;
     const auto& all = response["all"];
     s.all = ranks_of_R(all);
@@ -265,11 +274,13 @@ ResourceStatus parse_sched_resource_status(const nlohmann::json& response) {
 
 void add_resource_module_status(ResourceStatus& s, const nlohmann::json& response) {
     if (!response.is_object())
-        throw QueueError("resource.status response is not an object: " + text::shorten(response.dump(), 120));
+        throw QueueError("resource.status response is not an object: " +
+                         text::shorten(response.dump(), 120));
     auto idset_member = [&](const char* key) {
         const auto& v = member_or_null(response, key);
         if (v.is_null()) return std::vector<std::int64_t>{};
-        if (!v.is_string()) throw QueueError(std::string("resource.status '") + key + "' is not an idset string");
+        if (!v.is_string())
+            throw QueueError(std::string("resource.status '") + key + "' is not an idset string");
         return parse_idset(v.get<std::string>());
     };
     s.offline = idset_member("offline");
@@ -344,7 +355,8 @@ std::vector<std::string> expand_hostlist(const std::string& input) {
     for (char c : t) {
         if (c == '[') ++depth;
         if (c == ']') --depth;
-        if (depth < 0 || depth > 1) throw QueueError("hostlist '" + input + "' has unbalanced brackets");
+        if (depth < 0 || depth > 1)
+            throw QueueError("hostlist '" + input + "' has unbalanced brackets");
         if (c == ',' && depth == 0) {
             parts.push_back(cur);
             cur.clear();
@@ -433,7 +445,8 @@ std::string compress_hostlist(const std::vector<std::string>& hosts) {
         std::string ranges;
         for (std::size_t i = 0; i < g.numbers.size();) {
             std::size_t j = i;
-            while (j + 1 < g.numbers.size() && g.numbers[j + 1].first == g.numbers[j].first + 1) ++j;
+            while (j + 1 < g.numbers.size() && g.numbers[j + 1].first == g.numbers[j].first + 1)
+                ++j;
             if (!ranges.empty()) ranges += ',';
             ranges += g.numbers[i].second;
             if (j > i) ranges += "-" + g.numbers[j].second;

@@ -1,15 +1,13 @@
 #include "flux_rpc.hpp"
 
-#include <fluxburst/error.hpp>
+#include <flux/core.h>
+#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <fluxburst/error.hpp>
 #include <unordered_map>
-
-#include <flux/core.h>
-
-#include <fmt/format.h>
 
 namespace fluxburst::flux_rpc {
 
@@ -32,7 +30,7 @@ struct Session::Impl {
 
     static void on_response(flux_future_t* f, void* arg);
     void finish(flux_future_t* f) {
-        requests.erase(f);  // the unique_ptr frees the Request...
+        requests.erase(f);       // the unique_ptr frees the Request...
         flux_future_destroy(f);  // ...and the future goes with it
         if (requests.empty()) flux_reactor_stop(reactor);
     }
@@ -69,7 +67,8 @@ void Session::Impl::on_response(flux_future_t* f, void* arg) {
 Session::Session(flux_t* parent) : impl_(std::make_unique<Impl>()) {
     if (!parent) throw QueueError("no Flux handle");
     impl_->h = flux_clone(parent);
-    if (!impl_->h) throw QueueError(fmt::format("cannot clone the Flux handle: {}", std::strerror(errno)));
+    if (!impl_->h)
+        throw QueueError(fmt::format("cannot clone the Flux handle: {}", std::strerror(errno)));
     impl_->reactor = flux_get_reactor(impl_->h);  // a new one, owned by the clone
     if (!impl_->reactor) {
         flux_close(impl_->h);
@@ -84,12 +83,15 @@ Session::~Session() {
     flux_close(impl_->h);
 }
 
-std::size_t Session::in_flight() const { return impl_->requests.size(); }
+std::size_t Session::in_flight() const {
+    return impl_->requests.size();
+}
 
 void Session::send(const char* topic, const std::string& payload, int flags, Callback callback,
                    std::uint32_t nodeid) {
     flux_future_t* f = ::flux_rpc(impl_->h, topic, payload.c_str(), nodeid, flags);
-    if (!f) throw QueueError(fmt::format("cannot send {} request: {}", topic, std::strerror(errno)));
+    if (!f)
+        throw QueueError(fmt::format("cannot send {} request: {}", topic, std::strerror(errno)));
     auto request = std::make_unique<Request>();
     request->session = impl_.get();
     request->future = f;
@@ -115,7 +117,8 @@ bool Session::run(double timeout) {
     flux_watcher_t* timer = nullptr;
     if (timeout > 0) {
         timer = flux_timer_watcher_create(impl_->reactor, timeout, 0., on_timeout, &timed_out);
-        if (!timer) throw QueueError(fmt::format("cannot create a timer: {}", std::strerror(errno)));
+        if (!timer)
+            throw QueueError(fmt::format("cannot create a timer: {}", std::strerror(errno)));
         flux_watcher_start(timer);
     }
     int rc = 0;

@@ -1,13 +1,11 @@
 // Flux's wire formats, on real flux-core 0.88.0 responses (tests/data): no live
 // instance needed, built with or without Flux.
 #include <catch2/catch.hpp>
-
+#include <cerrno>
 #include <fluxburst/config.hpp>
 #include <fluxburst/error.hpp>
 #include <fluxburst/flux.hpp>
 #include <fluxburst/selectors.hpp>
-
-#include <cerrno>
 #include <fstream>
 #include <sstream>
 
@@ -18,7 +16,9 @@ using fluxburst::QueueError;
 using nlohmann::json;
 
 namespace {
-std::string data(const std::string& name) { return test::read_text(std::string(TEST_DATA_DIR) + "/" + name); }
+std::string data(const std::string& name) {
+    return test::read_text(std::string(TEST_DATA_DIR) + "/" + name);
+}
 
 std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;
@@ -47,7 +47,8 @@ TEST_CASE("JobListReader: the single-response form (version 0)") {
     CHECK(jobs[0]["annotations"]["user"]["fluxburst"]["plugin"] == "local");
     CHECK(jobs[3]["id"].get<std::uint64_t>() == 15317598208ULL);
     CHECK_FALSE(jobs[3].contains("nnodes"));  // job-list omits keys without a value
-    CHECK_THROWS_AS(reader.on_response(data("job-list.list.nonstreaming.response.json")), QueueError);
+    CHECK_THROWS_AS(reader.on_response(data("job-list.list.nonstreaming.response.json")),
+                    QueueError);
 }
 
 TEST_CASE("JobListReader: the streaming form, ended by ENODATA") {
@@ -99,7 +100,8 @@ TEST_CASE("job-info.lookup: the jobspec as a string or decoded") {
     CHECK_THROWS_WITH(fp::parse_jobspec_response(R"({"id": 1, "jobspec": "{oops"})"),
                       Catch::Contains("not JSON"));
     CHECK_THROWS_AS(fp::parse_jobspec_response(R"({"id": 1})"), QueueError);
-    CHECK(fp::jobspec_lookup_request(7) == json::parse(R"({"id": 7, "keys": ["jobspec"], "flags": 0})"));
+    CHECK(fp::jobspec_lookup_request(7) ==
+          json::parse(R"({"id": 7, "keys": ["jobspec"], "flags": 0})"));
 }
 
 TEST_CASE("A listed job plus its jobspec is what the default selector wants") {
@@ -123,12 +125,16 @@ TEST_CASE("job-list.list-id and memo requests") {
           json::parse(R"({"id": 5, "attrs": ["state"], "state": 64})"));
     CHECK_FALSE(fp::list_id_request(5, {"all"}).contains("state"));
     json memo = fp::memo_request(5, "local", 12.5);
-    CHECK(memo == json::parse(R"({"id": 5, "volatile": false, "memo": {"fluxburst": {"plugin": "local", "time": 12.5}}})"));
+    CHECK(
+        memo ==
+        json::parse(
+            R"({"id": 5, "volatile": false, "memo": {"fluxburst": {"plugin": "local", "time": 12.5}}})"));
     CHECK(fp::memo_request(5, "", 0)["memo"]["fluxburst"].is_null());
 }
 
 TEST_CASE("sched.resource-status: free, allocated and down nodes with their hosts") {
-    auto s = fp::parse_sched_resource_status(json::parse(data("sched.resource-status.response.json")));
+    auto s =
+        fp::parse_sched_resource_status(json::parse(data("sched.resource-status.response.json")));
     CHECK(s.total_nodes() == 4);
     CHECK(s.free == std::vector<std::int64_t>{0});
     CHECK(s.allocated.empty());
@@ -162,13 +168,15 @@ TEST_CASE("resource.status alone (no scheduler) gives the same picture") {
 
 TEST_CASE("An allocated node is not free; a partly allocated one neither") {
     json r = json::parse(data("sched.resource-status.response.json"));
-    r["allocated"]["execution"]["R_lite"] = json::parse(R"([{"rank": "0", "children": {"core": "0"}}])");
+    r["allocated"]["execution"]["R_lite"] =
+        json::parse(R"([{"rank": "0", "children": {"core": "0"}}])");
     r["down"]["execution"]["R_lite"] = json::parse(R"([{"rank": "3", "children": {"core": "0"}}])");
     auto s = fp::parse_sched_resource_status(r);
     CHECK(s.free == std::vector<std::int64_t>{1, 2});
     CHECK(s.allocated == std::vector<std::int64_t>{0});
     CHECK_THROWS_AS(fp::parse_sched_resource_status(json::parse("{}")), QueueError);
-    CHECK_THROWS_AS(fp::parse_sched_resource_status(json::parse(R"({"all": {"execution": {"R_lite": [{"x": 1}]}}})")),
+    CHECK_THROWS_AS(fp::parse_sched_resource_status(
+                        json::parse(R"({"all": {"execution": {"R_lite": [{"x": 1}]}}})")),
                     QueueError);
 }
 
@@ -205,8 +213,10 @@ TEST_CASE("hostlists") {
 TEST_CASE("open_flux_queue says what is wrong") {
 #if FLUXBURST_HAVE_FLUX
     test::EnvVar uri("FLUX_URI", "local:///nonexistent/fluxburst-test/local");
-    CHECK_THROWS_WITH(fluxburst::open_flux_queue(), Catch::Contains("local:///nonexistent/fluxburst-test/local"));
-    CHECK_THROWS_WITH(fluxburst::open_flux_queue("local:///nowhere/else"), Catch::Contains("local:///nowhere/else"));
+    CHECK_THROWS_WITH(fluxburst::open_flux_queue(),
+                      Catch::Contains("local:///nonexistent/fluxburst-test/local"));
+    CHECK_THROWS_WITH(fluxburst::open_flux_queue("local:///nowhere/else"),
+                      Catch::Contains("local:///nowhere/else"));
 #else
     CHECK_THROWS_WITH(fluxburst::open_flux_queue(), Catch::Contains("built without Flux support"));
 #endif

@@ -8,15 +8,13 @@
 #pragma once
 
 #include <cstdint>
+#include <fluxburst/export.hpp>
+#include <fluxburst/queue.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include <fluxburst/export.hpp>
-#include <fluxburst/queue.hpp>
 
 namespace fluxburst {
 
@@ -118,7 +116,8 @@ FLUXBURST_API nlohmann::json parse_jobspec_response(const std::string& payload);
 
 /// The job-list.list-id request; with `wait_state` (e.g. STATE_INACTIVE) the
 /// answer comes only once the job has reached that state.
-FLUXBURST_API nlohmann::json list_id_request(std::uint64_t id, const std::vector<std::string>& attrs,
+FLUXBURST_API nlohmann::json list_id_request(std::uint64_t id,
+                                             const std::vector<std::string>& attrs,
                                              int wait_state = 0);
 /// The job in a job-list.list-id response ({"job": {...}}).
 FLUXBURST_API nlohmann::json parse_list_id_response(const std::string& payload);
@@ -133,7 +132,8 @@ FLUXBURST_API nlohmann::json memo_request(std::uint64_t id, const std::string& p
 FLUXBURST_API ResourceStatus parse_sched_resource_status(const nlohmann::json& response);
 /// Add resource.status's view (online/offline idsets, drain) to `status`; when
 /// `status` is empty (no scheduler), also fill all/down/free from it.
-FLUXBURST_API void add_resource_module_status(ResourceStatus& status, const nlohmann::json& response);
+FLUXBURST_API void add_resource_module_status(ResourceStatus& status,
+                                              const nlohmann::json& response);
 
 /// The ranks of an RFC 20 R object (the union of its R_lite entries).
 FLUXBURST_API std::vector<std::int64_t> ranks_of_R(const nlohmann::json& R);

@@ -17,17 +17,15 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
-#include <optional>
-#include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
 #include <fluxburst/config.hpp>
 #include <fluxburst/export.hpp>
 #include <fluxburst/flux.hpp>
 #include <fluxburst/queue.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 #if !FLUXBURST_HAVE_FLUX
 #error "fluxburst/flux_queue.hpp: this libfluxburst was built without Flux support"
@@ -101,9 +99,9 @@ public:
 
     /// The result of wait_inactive().
     struct WaitResult {
-        std::vector<JobId> inactive;          ///< jobs that are (now) inactive
-        std::vector<JobId> active;            ///< still active when the timeout expired
-        std::vector<QueueProblem> problems;   ///< unknown ids, failed requests
+        std::vector<JobId> inactive;         ///< jobs that are (now) inactive
+        std::vector<JobId> active;           ///< still active when the timeout expired
+        std::vector<QueueProblem> problems;  ///< unknown ids, failed requests
         bool complete() const { return active.empty() && problems.empty(); }
     };
 

@@ -1,6 +1,11 @@
 #include "local_launch.hpp"
 
-#include <fluxburst/error.hpp>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -9,13 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <fluxburst/error.hpp>
 
 extern char** environ;
 
@@ -33,7 +32,7 @@ std::string join(const std::set<std::string>& names) {
 
 const std::set<std::string>& launch_placeholders() {
     static const std::set<std::string> names = {
-        "flux",  "flux_root", "flux_uri", "instance_uri", "config_dir", "config_path", "hosts",
+        "flux",  "flux_root", "flux_uri", "instance_uri", "config_dir", "config_path",   "hosts",
         "ranks", "nodes",     "host",     "rank",         "port",       "network_device"};
     return names;
 }
@@ -60,11 +59,14 @@ std::set<std::string> placeholders_in(const std::string& tmpl, const std::set<st
             ++i;
             continue;
         }
-        if (c == '}') throw Error(what + ": unmatched '}' at offset " + std::to_string(i) + " (write '}}' for a brace)");
+        if (c == '}')
+            throw Error(what + ": unmatched '}' at offset " + std::to_string(i) +
+                        " (write '}}' for a brace)");
         if (c != '{') continue;
         auto close = tmpl.find('}', i);
         if (close == std::string::npos)
-            throw Error(what + ": unclosed '{' at offset " + std::to_string(i) + " (write '{{' for a brace)");
+            throw Error(what + ": unclosed '{' at offset " + std::to_string(i) +
+                        " (write '{{' for a brace)");
         std::string name = tmpl.substr(i + 1, close - i - 1);
         if (!allowed.count(name))
             throw Error(what + ": unknown placeholder {" + name + "}; known: " + join(allowed));
@@ -102,13 +104,15 @@ std::string expand(const std::string& tmpl, const std::map<std::string, std::str
     return out;
 }
 
-std::vector<std::int64_t> startable_ranks(const ResourceStatus& status, const std::set<std::string>& allowed,
+std::vector<std::int64_t> startable_ranks(const ResourceStatus& status,
+                                          const std::set<std::string>& allowed,
                                           const std::set<std::int64_t>& starting) {
     std::vector<std::int64_t> out;
     for (std::int64_t rank : status.down) {
         if (starting.count(rank)) continue;
         // A drained node that is online gains nothing from a new broker.
-        if (status.have_offline && !std::binary_search(status.offline.begin(), status.offline.end(), rank))
+        if (status.have_offline &&
+            !std::binary_search(status.offline.begin(), status.offline.end(), rank))
             continue;
         if (!allowed.empty() && !allowed.count(status.host(rank))) continue;
         out.push_back(rank);
@@ -132,7 +136,9 @@ Plan plan(const ResourceStatus& status, std::int64_t wanted, const std::set<std:
     return p;
 }
 
-std::string config_path(const std::string& config_dir) { return config_dir + "/conf.d"; }
+std::string config_path(const std::string& config_dir) {
+    return config_dir + "/conf.d";
+}
 
 std::string cert_path(const Setup& s) {
     return s.curve_cert.empty() ? s.config_dir + "/curve.cert" : s.curve_cert;
@@ -142,10 +148,18 @@ std::string toml_string(const std::string& s) {
     std::string out = "\"";
     for (unsigned char c : s) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 if (c < 0x20 || c == 0x7f) {
                     char buf[8];
@@ -179,15 +193,20 @@ std::string bootstrap_toml(const Setup& s) {
 std::string resource_toml(const Setup& s) {
     return "# The resources of the burst instance (written by flux-burst's local plugin).\n"
            "[resource]\n"
-           "path = " + toml_string(s.config_dir + "/R") + "\n"
+           "path = " +
+           toml_string(s.config_dir + "/R") +
+           "\n"
            "noverify = true\n";
 }
 
 std::string CommandResult::describe() const {
     std::string what;
-    if (timed_out) what = "timed out";
-    else if (exit_status >= 128) what = "killed by signal " + std::to_string(exit_status - 128);
-    else what = "exit status " + std::to_string(exit_status);
+    if (timed_out)
+        what = "timed out";
+    else if (exit_status >= 128)
+        what = "killed by signal " + std::to_string(exit_status - 128);
+    else
+        what = "exit status " + std::to_string(exit_status);
     std::string tail = err;
     while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
     if (tail.size() > 400) tail = "..." + tail.substr(tail.size() - 400);
@@ -283,7 +302,8 @@ CommandResult run_command(const std::string& command, double timeout,
             result.timed_out = true;
             ::kill(-pid, SIGTERM);
             auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-            while (::waitpid(pid, &status, WNOHANG) == 0 && std::chrono::steady_clock::now() < grace)
+            while (::waitpid(pid, &status, WNOHANG) == 0 &&
+                   std::chrono::steady_clock::now() < grace)
                 ::usleep(20000);
             ::kill(-pid, SIGKILL);
             ::waitpid(pid, &status, 0);
@@ -294,8 +314,10 @@ CommandResult run_command(const std::string& command, double timeout,
     // background children that inherited them.
     if (out_open) drain(out.fd[0], result.out);
     if (err_open) drain(err.fd[0], result.err);
-    if (WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) result.exit_status = 128 + WTERMSIG(status);
+    if (WIFEXITED(status))
+        result.exit_status = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        result.exit_status = 128 + WTERMSIG(status);
     return result;
 }
 

@@ -2,27 +2,25 @@
 // the instance (the rest of an HPC allocation), so that waiting jobs can run, and
 // stop them again on unburst. Built as an outside plugin is: the public headers,
 // fluxburst_add_plugin(), and libflux-core.
-#include <fluxburst/atomic_file.hpp>
-#include <fluxburst/error.hpp>
-#include <fluxburst/flux.hpp>
-#include <fluxburst/flux_queue.hpp>
-#include <fluxburst/plugin.hpp>
+#include <flux/core.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fluxburst/atomic_file.hpp>
+#include <fluxburst/error.hpp>
+#include <fluxburst/flux.hpp>
+#include <fluxburst/flux_queue.hpp>
+#include <fluxburst/plugin.hpp>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <flux/core.h>
 
 #include "local_launch.hpp"
 
@@ -39,18 +37,23 @@ using Clock = std::chrono::steady_clock;
 struct Launch {
     std::vector<std::string> hosts;
     std::vector<std::int64_t> ranks;
-    std::string output;         // the command's standard output, trimmed
+    std::string output;  // the command's standard output, trimmed
     bool default_launcher = false;
     double time = 0;
 };
 
 json to_json(const Launch& l) {
-    return {{"hosts", l.hosts}, {"ranks", l.ranks}, {"output", l.output},
-            {"default_launcher", l.default_launcher}, {"time", l.time}};
+    return {{"hosts", l.hosts},
+            {"ranks", l.ranks},
+            {"output", l.output},
+            {"default_launcher", l.default_launcher},
+            {"time", l.time}};
 }
 
 std::string trim(std::string s) {
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r' || s.back() == '\t')) s.pop_back();
+    while (!s.empty() &&
+           (s.back() == '\n' || s.back() == ' ' || s.back() == '\r' || s.back() == '\t'))
+        s.pop_back();
     std::size_t i = 0;
     while (i < s.size() && (s[i] == ' ' || s[i] == '\n' || s[i] == '\t')) ++i;
     return s.substr(i);
@@ -62,7 +65,8 @@ bool exists(const std::string& path) {
 }
 
 double unix_time() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 class LocalPlugin : public fluxburst::BurstPlugin {
@@ -81,7 +85,8 @@ public:
              "hostlist of the instance's hosts, rank 0 first: what setup writes; a burst starts "
              "brokers only on these (default: any down host)"},
             {"port", ParamType::Integer, 8050, false, "setup: the brokers' TCP port"},
-            {"network_device", ParamType::String, "eth0", false, "setup: the interface brokers bind to"},
+            {"network_device", ParamType::String, "eth0", false,
+             "setup: the interface brokers bind to"},
             {"bind_uri", ParamType::String, "", false,
              "setup: the brokers' bind URI (default tcp://<network_device>:%p; %h host, %p port)"},
             {"connect_uri", ParamType::String, "", false,
@@ -99,9 +104,11 @@ public:
             {"stop_command", ParamType::String, "", false,
              "shell command template that stops what launch_command started (default: disconnect "
              "the brokers from the instance, and cancel the default launcher's job)"},
-            {"command_timeout", ParamType::Number, 120.0, false, "seconds a launch or stop command may take"},
+            {"command_timeout", ParamType::Number, 120.0, false,
+             "seconds a launch or stop command may take"},
             {"state_file", ParamType::String, "", false,
-             "where launched brokers are recorded for unburst (default <config_dir>/fluxburst-local.json)"},
+             "where launched brokers are recorded for unburst (default "
+             "<config_dir>/fluxburst-local.json)"},
             {"setup", ParamType::Boolean, false, false,
              "on load, write the configuration into config_dir for hostnames"},
             {"overwrite", ParamType::Boolean, false, false, "let setup replace existing files"},
@@ -110,22 +117,25 @@ public:
 
     std::optional<std::string> validate() override {
         const auto& p = params();
-        for (const char* key : {"flux_uri", "instance_uri", "config_dir", "hostnames", "network_device",
-                                "bind_uri", "connect_uri", "curve_cert", "cores", "flux_root",
-                                "launch_command", "stop_command", "state_file"})
+        for (const char* key : {"flux_uri", "instance_uri", "config_dir", "hostnames",
+                                "network_device", "bind_uri", "connect_uri", "curve_cert", "cores",
+                                "flux_root", "launch_command", "stop_command", "state_file"})
             values_[key] = p.get_string(key);
         port_ = p.get_int("port");
-        if (port_ < 1 || port_ > 65535) return "port must be in 1-65535, got " + std::to_string(port_);
+        if (port_ < 1 || port_ > 65535)
+            return "port must be in 1-65535, got " + std::to_string(port_);
         timeout_ = p.get_number("command_timeout");
         if (timeout_ <= 0) return std::string("command_timeout must be positive");
         try {
             if (!values_["hostnames"].empty()) {
                 for (const auto& h : fp::expand_hostlist(values_["hostnames"])) allowed_.insert(h);
             }
-            launch_ = values_["launch_command"].empty() ? local::default_launch_command : values_["launch_command"];
+            launch_ = values_["launch_command"].empty() ? local::default_launch_command
+                                                        : values_["launch_command"];
             local::placeholders_in(launch_, local::launch_placeholders(), "launch_command");
             if (!values_["stop_command"].empty())
-                local::placeholders_in(values_["stop_command"], local::stop_placeholders(), "stop_command");
+                local::placeholders_in(values_["stop_command"], local::stop_placeholders(),
+                                       "stop_command");
         } catch (const std::exception& e) {
             return std::string(e.what());
         }
@@ -145,40 +155,48 @@ public:
 
     bool schedule(const nlohmann::json& job) override {
         const fluxburst::ResourceStatus& s = resources(false);
-        std::int64_t can = s.free_nodes() + starting_down(s) +
-                           static_cast<std::int64_t>(local::startable_ranks(s, allowed_, starting()).size());
+        std::int64_t can =
+            s.free_nodes() + starting_down(s) +
+            static_cast<std::int64_t>(local::startable_ranks(s, allowed_, starting()).size());
         return fluxburst::job_nodes(job) <= can;
     }
 
     std::optional<std::int64_t> free_nodes() const override {
         if (!cached_) return std::nullopt;
         const auto& s = *cached_;
-        return s.free_nodes() + static_cast<std::int64_t>(local::startable_ranks(s, allowed_, {}).size());
+        return s.free_nodes() +
+               static_cast<std::int64_t>(local::startable_ranks(s, allowed_, {}).size());
     }
 
     fluxburst::BurstResult run(const fluxburst::BurstRequest& request) override {
         const fluxburst::ResourceStatus& s = resources(true);
         local::Plan plan = local::plan(s, request.nodes, allowed_, starting());
-        json details = {{"wanted", plan.wanted}, {"free", plan.free}, {"starting", plan.starting},
-                        {"needed", plan.needed}, {"resources", s.to_json()}};
+        json details = {{"wanted", plan.wanted},
+                        {"free", plan.free},
+                        {"starting", plan.starting},
+                        {"needed", plan.needed},
+                        {"resources", s.to_json()}};
         if (plan.needed == 0) {
             return {"no brokers to start: " + std::to_string(plan.free) + " node(s) free" +
-                        (plan.starting ? ", " + std::to_string(plan.starting) + " starting" : "") + " for " +
-                        std::to_string(plan.wanted) + " wanted",
+                        (plan.starting ? ", " + std::to_string(plan.starting) + " starting" : "") +
+                        " for " + std::to_string(plan.wanted) + " wanted",
                     details};
         }
         if (plan.ranks.empty()) {
-            throw Error("local: " + std::to_string(plan.needed) + " more node(s) needed but no down node " +
-                        (allowed_.empty() ? std::string("can be started") : "in hostnames=" + values_["hostnames"] + " can be started") +
-                        " (down: " + fp::compress_hostlist(s.host_names(s.down)) + ")");
+            throw Error(
+                "local: " + std::to_string(plan.needed) + " more node(s) needed but no down node " +
+                (allowed_.empty() ? std::string("can be started")
+                                  : "in hostnames=" + values_["hostnames"] + " can be started") +
+                " (down: " + fp::compress_hostlist(s.host_names(s.down)) + ")");
         }
         std::vector<std::string> hosts = s.host_names(plan.ranks);
         std::map<std::string, std::string> values = common_values();
         bool is_default = values_["launch_command"].empty();
         if (is_default) {
             if (values_["config_dir"].empty())
-                throw Error("local: the default launcher needs config_dir (the configuration the new "
-                            "brokers start with); set config_dir, or launch_command");
+                throw Error(
+                    "local: the default launcher needs config_dir (the configuration the new "
+                    "brokers start with); set config_dir, or launch_command");
             values["flux_uri"] = parent_uri();
         }
         std::vector<Launch> done;
@@ -196,7 +214,8 @@ public:
                 std::string command = local::expand(launch_, v);
                 local::CommandResult r = local::run_command(command, timeout_, command_env());
                 if (!r.ok()) {
-                    failure = "launch command for " + hosts[i] + " failed (" + r.describe() + "): " + command;
+                    failure = "launch command for " + hosts[i] + " failed (" + r.describe() +
+                              "): " + command;
                     break;
                 }
                 record(Launch{{hosts[i]}, {plan.ranks[i]}, trim(r.out)});
@@ -206,24 +225,30 @@ public:
             set_hosts(v, hosts, plan.ranks);
             std::string command = local::expand(launch_, v);
             local::CommandResult r = local::run_command(command, timeout_, command_env());
-            if (!r.ok()) failure = "launch command failed (" + r.describe() + "): " + command;
-            else record(Launch{hosts, plan.ranks, trim(r.out)});
+            if (!r.ok())
+                failure = "launch command failed (" + r.describe() + "): " + command;
+            else
+                record(Launch{hosts, plan.ranks, trim(r.out)});
         }
         cached_.reset();
         save_state();  // what was started is recorded even when a later host failed
         if (!failure.empty()) {
             std::string started;
-            for (const auto& l : done) started += (started.empty() ? "" : ",") + fp::compress_hostlist(l.hosts);
-            throw Error("local: " + failure + (started.empty() ? "" : "; started before the failure: " + started));
+            for (const auto& l : done)
+                started += (started.empty() ? "" : ",") + fp::compress_hostlist(l.hosts);
+            throw Error("local: " + failure +
+                        (started.empty() ? "" : "; started before the failure: " + started));
         }
         json launched = json::array();
         for (const auto& l : done) launched.push_back(to_json(l));
         details["launched"] = launched;
         details["short_by"] = plan.short_by;
         std::string summary = "started brokers on " + fp::compress_hostlist(hosts) + " (" +
-                              std::to_string(hosts.size()) + " node(s); " + std::to_string(plan.free) +
-                              " free, " + std::to_string(plan.wanted) + " wanted)";
-        if (plan.short_by > 0) summary += "; " + std::to_string(plan.short_by) + " node(s) short: no more down nodes";
+                              std::to_string(hosts.size()) + " node(s); " +
+                              std::to_string(plan.free) + " free, " + std::to_string(plan.wanted) +
+                              " wanted)";
+        if (plan.short_by > 0)
+            summary += "; " + std::to_string(plan.short_by) + " node(s) short: no more down nodes";
         return {summary, details};
     }
 
@@ -255,10 +280,14 @@ public:
         if (!errors.empty()) {
             std::string text;
             for (const auto& e : errors) text += (text.empty() ? "" : "; ") + e;
-            throw Error("local: could not stop every broker (they stay recorded for the next unburst): " + text +
-                        (stopped_hosts.empty() ? "" : "; stopped: " + fp::compress_hostlist(stopped_hosts)));
+            throw Error(
+                "local: could not stop every broker (they stay recorded for the next unburst): " +
+                text +
+                (stopped_hosts.empty() ? ""
+                                       : "; stopped: " + fp::compress_hostlist(stopped_hosts)));
         }
-        return {"stopped brokers on " + fp::compress_hostlist(stopped_hosts), {{"stopped", stopped}}};
+        return {"stopped brokers on " + fp::compress_hostlist(stopped_hosts),
+                {{"stopped", stopped}}};
     }
 
 private:
@@ -306,9 +335,11 @@ private:
         if (!values_["flux_uri"].empty()) return values_["flux_uri"];
         const char* parent = flux_attr_get(instance().handle(), "parent-uri");
         if (parent && *parent) return parent;
-        throw Error("local: the default launcher submits the brokers as a job to the parent instance, "
-                    "but flux_uri is not set and " + instance().describe() +
-                    " has no parent-uri; set flux_uri to the parent's URI, or set launch_command");
+        throw Error(
+            "local: the default launcher submits the brokers as a job to the parent instance, "
+            "but flux_uri is not set and " +
+            instance().describe() +
+            " has no parent-uri; set flux_uri to the parent's URI, or set launch_command");
     }
 
     // ---- commands ---------------------------------------------------------------
@@ -325,7 +356,8 @@ private:
             flux_ = *f;
         } else {
             const char* path = std::getenv("PATH");
-            throw Error(std::string("local: the flux command is not on PATH (") + (path ? path : "") +
+            throw Error(std::string("local: the flux command is not on PATH (") +
+                        (path ? path : "") +
                         "); put flux-core's bin directory on PATH or set flux_root");
         }
         return flux_;
@@ -349,7 +381,8 @@ private:
                 {"network_device", values_["network_device"]}};
     }
 
-    static void set_hosts(std::map<std::string, std::string>& v, const std::vector<std::string>& hosts,
+    static void set_hosts(std::map<std::string, std::string>& v,
+                          const std::vector<std::string>& hosts,
                           const std::vector<std::int64_t>& ranks) {
         v["hosts"] = fp::compress_hostlist(hosts);
         v["ranks"] = fp::format_idset(ranks);
@@ -388,20 +421,24 @@ private:
         if (!status) status = instance().resources();
         for (std::size_t i = 0; i < l.hosts.size(); ++i) {
             std::int64_t rank = l.ranks[i];
-            bool offline = status->have_offline
-                               ? std::binary_search(status->offline.begin(), status->offline.end(), rank)
-                               : std::binary_search(status->down.begin(), status->down.end(), rank);
+            bool offline =
+                status->have_offline
+                    ? std::binary_search(status->offline.begin(), status->offline.end(), rank)
+                    : std::binary_search(status->down.begin(), status->down.end(), rank);
             if (offline) continue;  // not up (or gone already)
             std::string command = v["flux"] + " overlay disconnect " + std::to_string(rank);
             auto r = local::run_command(command, timeout_, command_env());
-            if (!r.ok()) return "cannot disconnect " + l.hosts[i] + " (" + r.describe() + "): " + command;
+            if (!r.ok())
+                return "cannot disconnect " + l.hosts[i] + " (" + r.describe() + "): " + command;
         }
         if (l.default_launcher && !l.output.empty()) {
             std::string parent = values_["flux_uri"].empty() ? parent_uri() : values_["flux_uri"];
-            std::string command = v["flux"] + " proxy " + parent + " " + v["flux"] + " cancel " + l.output;
+            std::string command =
+                v["flux"] + " proxy " + parent + " " + v["flux"] + " cancel " + l.output;
             auto r = local::run_command(command, timeout_, command_env());
             if (!r.ok() && r.err.find("inactive") == std::string::npos)
-                return "cannot cancel the brokers' job " + l.output + " (" + r.describe() + "): " + command;
+                return "cannot cancel the brokers' job " + l.output + " (" + r.describe() +
+                       "): " + command;
         }
         return "";
     }
@@ -412,7 +449,8 @@ private:
         local::Setup s;
         s.config_dir = values_["config_dir"];
         if (s.config_dir.empty()) throw Error("config_dir is required");
-        if (values_["hostnames"].empty()) throw Error("hostnames is required (every host of the instance, rank 0 first)");
+        if (values_["hostnames"].empty())
+            throw Error("hostnames is required (every host of the instance, rank 0 first)");
         s.hosts = fp::expand_hostlist(values_["hostnames"]);
         s.port = port_;
         s.network_device = values_["network_device"];
@@ -421,7 +459,8 @@ private:
         s.curve_cert = values_["curve_cert"];
         s.cores = values_["cores"];
         std::string conf = local::config_path(s.config_dir);
-        std::vector<std::string> targets = {conf + "/bootstrap.toml", conf + "/resource.toml", s.config_dir + "/R"};
+        std::vector<std::string> targets = {conf + "/bootstrap.toml", conf + "/resource.toml",
+                                            s.config_dir + "/R"};
         if (s.curve_cert.empty()) targets.push_back(local::cert_path(s));
         std::string present;
         for (const auto& t : targets)
@@ -441,7 +480,8 @@ private:
             std::string cert = local::cert_path(s);
             std::string tmp = cert + ".new";
             ::unlink(tmp.c_str());
-            auto r = local::run_command(flux + " keygen --name=fluxburst-local '" + tmp + "'", timeout_);
+            auto r =
+                local::run_command(flux + " keygen --name=fluxburst-local '" + tmp + "'", timeout_);
             if (!r.ok()) {
                 ::unlink(tmp.c_str());
                 throw Error("flux keygen failed (" + r.describe() + ")");
@@ -451,11 +491,13 @@ private:
                 throw Error("cannot install the certificate " + cert + ": " + std::strerror(errno));
             }
         }
-        std::string encode = flux + " R encode --hosts='" + fp::compress_hostlist(s.hosts) + "' --ranks=0-" +
-                             std::to_string(s.hosts.size() - 1) +
-                             (s.cores.empty() ? std::string(" --local") : " --cores='" + s.cores + "'");
+        std::string encode =
+            flux + " R encode --hosts='" + fp::compress_hostlist(s.hosts) + "' --ranks=0-" +
+            std::to_string(s.hosts.size() - 1) +
+            (s.cores.empty() ? std::string(" --local") : " --cores='" + s.cores + "'");
         auto r = local::run_command(encode, timeout_);
-        if (!r.ok() || r.out.empty()) throw Error("flux R encode failed (" + r.describe() + "): " + encode);
+        if (!r.ok() || r.out.empty())
+            throw Error("flux R encode failed (" + r.describe() + "): " + encode);
         fluxburst::write_file_atomically(s.config_dir + "/R", r.out, 0644);
         fluxburst::write_file_atomically(conf + "/bootstrap.toml", local::bootstrap_toml(s), 0644);
         fluxburst::write_file_atomically(conf + "/resource.toml", local::resource_toml(s), 0644);
@@ -474,12 +516,13 @@ private:
                 launch.output = l.value("output", "");
                 launch.default_launcher = l.value("default_launcher", false);
                 launch.time = l.value("time", 0.0);
-                if (launch.hosts.size() != launch.ranks.size()) throw Error("hosts and ranks differ in length");
+                if (launch.hosts.size() != launch.ranks.size())
+                    throw Error("hosts and ranks differ in length");
                 launches_.push_back(std::move(launch));
             }
         } catch (const std::exception& e) {
-            return "state_file '" + state_file_ + "' is not a local plugin state file (" + e.what() +
-                   "); move it away or point state_file elsewhere";
+            return "state_file '" + state_file_ + "' is not a local plugin state file (" +
+                   e.what() + "); move it away or point state_file elsewhere";
         }
         return std::nullopt;
     }

@@ -1,18 +1,17 @@
 #include "flux_instance.hpp"
 
-#include <fluxburst/flux_queue.hpp>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
+#include <fluxburst/flux_queue.hpp>
 #include <stdexcept>
 #include <thread>
-
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "../test_support.hpp"
 
@@ -22,7 +21,8 @@ namespace local = fluxburst::local;
 using Clock = std::chrono::steady_clock;
 
 std::optional<std::string> flux_command() {
-    if (const char* env = std::getenv("FLUXBURST_FLUX_COMMAND"); env && *env) return local::find_program(env);
+    if (const char* env = std::getenv("FLUXBURST_FLUX_COMMAND"); env && *env)
+        return local::find_program(env);
     std::string configured = FLUXBURST_FLUX_COMMAND;
     if (!configured.empty()) return local::find_program(configured);
     return local::find_program("flux");
@@ -39,12 +39,14 @@ std::string flux_root() {
     return p.parent_path().parent_path().string();
 }
 
-local::CommandResult sh(const std::string& command, const std::string& uri, bool check, double timeout) {
+local::CommandResult sh(const std::string& command, const std::string& uri, bool check,
+                        double timeout) {
     std::map<std::string, std::optional<std::string>> env;
     env["FLUX_URI"] = uri.empty() ? std::nullopt : std::optional<std::string>(uri);
     local::CommandResult r = local::run_command("cd / && " + command, timeout, env);
     if (check && !r.ok())
-        throw std::runtime_error("command failed (" + r.describe() + "): " + command + "\nstdout: " + r.out);
+        throw std::runtime_error("command failed (" + r.describe() + "): " + command +
+                                 "\nstdout: " + r.out);
     return r;
 }
 
@@ -57,10 +59,17 @@ void write_instance_config(const std::string& dir, int hosts) {
     sh(f + " R encode --hosts='fake[0-" + last + "]' --ranks=0-" + last + " > " + dir + "/R");
     write_text(dir + "/conf.d/bootstrap.toml",
                "[bootstrap]\n"
-               "curve_cert = \"" + dir + "/cert\"\n"
-               "default_bind = \"ipc://" + dir + "/sock/tbon-%h\"\n"
-               "default_connect = \"ipc://" + dir + "/sock/tbon-%h\"\n"
-               "hosts = [ { host = \"fake[0-" + last + "]\" } ]\n");
+               "curve_cert = \"" +
+                   dir +
+                   "/cert\"\n"
+                   "default_bind = \"ipc://" +
+                   dir +
+                   "/sock/tbon-%h\"\n"
+                   "default_connect = \"ipc://" +
+                   dir +
+                   "/sock/tbon-%h\"\n"
+                   "hosts = [ { host = \"fake[0-" +
+                   last + "]\" } ]\n");
     write_text(dir + "/conf.d/resource.toml",
                "[resource]\npath = \"" + dir + "/R\"\nnoverify = true\n");
 }
@@ -75,17 +84,20 @@ SystemInstance::~SystemInstance() {
     }
 }
 
-std::string SystemInstance::uri() const { return "local://" + workdir_ + "/run/rank0/local-0"; }
+std::string SystemInstance::uri() const {
+    return "local://" + workdir_ + "/run/rank0/local-0";
+}
 
 void SystemInstance::start_rank(int rank, double timeout) {
     std::string r = std::to_string(rank);
     std::string run = workdir_ + "/run/rank" + r, state = workdir_ + "/state/rank" + r;
     std::filesystem::create_directories(run);
     std::filesystem::create_directories(state);
-    std::string command = "env -u FLUX_URI setsid nohup " + test::flux() + " broker --config-path=" + conf_path_ +
-                          " -Shostname=fake" + r + " -Srundir=" + run + " -Sstatedir=" + state +
-                          " -Sbroker.rc2_none -Sbroker.quorum=1 -Slog-filename=" + workdir_ + "/rank" + r +
-                          ".log >" + workdir_ + "/rank" + r + ".out 2>&1 </dev/null & echo $!";
+    std::string command =
+        "env -u FLUX_URI setsid nohup " + test::flux() + " broker --config-path=" + conf_path_ +
+        " -Shostname=fake" + r + " -Srundir=" + run + " -Sstatedir=" + state +
+        " -Sbroker.rc2_none -Sbroker.quorum=1 -Slog-filename=" + workdir_ + "/rank" + r + ".log >" +
+        workdir_ + "/rank" + r + ".out 2>&1 </dev/null & echo $!";
     local::CommandResult out = sh(command);
     pids_.push_back(std::stoi(out.out));
     running_ = true;
@@ -100,9 +112,12 @@ void SystemInstance::start_rank(int rank, double timeout) {
         }
         bool dead = ::kill(pids_.back(), 0) != 0;
         if (dead || Clock::now() > deadline)
-            throw std::runtime_error("the instance at " + uri() + (dead ? " exited at start" : " did not start within " +
-                                     std::to_string(timeout) + " s") + ": " + r0.err + "\nlog: " +
-                                     read_text(workdir_ + "/rank0.log") + read_text(workdir_ + "/rank0.out"));
+            throw std::runtime_error(
+                "the instance at " + uri() +
+                (dead ? " exited at start"
+                      : " did not start within " + std::to_string(timeout) + " s") +
+                ": " + r0.err + "\nlog: " + read_text(workdir_ + "/rank0.log") +
+                read_text(workdir_ + "/rank0.out"));
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
 }
@@ -142,8 +157,9 @@ void SystemInstance::wait_online(int rank, bool up, double timeout) {
         bool down = std::find(s.down.begin(), s.down.end(), rank) != s.down.end();
         if (up ? (!offline && !down) : offline) return;
         if (Clock::now() > deadline)
-            throw std::runtime_error("rank " + std::to_string(rank) + " is still " + (up ? "down" : "up") +
-                                     " after " + std::to_string(timeout) + " s");
+            throw std::runtime_error("rank " + std::to_string(rank) + " is still " +
+                                     (up ? "down" : "up") + " after " + std::to_string(timeout) +
+                                     " s");
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
 }

@@ -2,7 +2,6 @@
 // which ctest shows as "Skipped") and say why.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -15,10 +14,11 @@ int main(int argc, char** argv) {
         if (std::string(argv[i]).rfind("--list", 0) == 0) listing = true;
     if (!listing && !test::flux_command()) {
         const char* path = std::getenv("PATH");
-        std::printf("SKIPPED: these tests need a live Flux, and no flux command was found: "
-                    "FLUXBURST_FLUX_COMMAND is not set (environment or CMake cache) and flux is not "
-                    "on PATH (%s). Run them with e.g. PATH=/opt/flux/bin:$PATH ctest -L flux\n",
-                    path ? path : "");
+        std::printf(
+            "SKIPPED: these tests need a live Flux, and no flux command was found: "
+            "FLUXBURST_FLUX_COMMAND is not set (environment or CMake cache) and flux is not "
+            "on PATH (%s). Run them with e.g. PATH=/opt/flux/bin:$PATH ctest -L flux\n",
+            path ? path : "");
         return 77;
     }
     return Catch::Session().run(argc, argv);

@@ -1,13 +1,11 @@
 // FluxQueue against real Flux instances (label "flux").
-#include <catch2/catch.hpp>
-
-#include <fluxburst/fluxburst.hpp>
-#include <fluxburst/flux_queue.hpp>
+#include <flux/core.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
+#include <fluxburst/flux_queue.hpp>
+#include <fluxburst/fluxburst.hpp>
 #include <set>
-
-#include <flux/core.h>
 
 #include "../test_support.hpp"
 #include "flux_instance.hpp"
@@ -72,11 +70,13 @@ std::map<JobId, std::string> memos(test::SystemInstance& instance) {
 
 }  // namespace
 
-TEST_CASE("FluxQueue lists pending jobs with their jobspecs, the cycle selects the burstable ones "
-          "and its memos show in flux jobs") {
+TEST_CASE(
+    "FluxQueue lists pending jobs with their jobspecs, the cycle selects the burstable ones "
+    "and its memos show in flux jobs") {
     Fixture f;
     std::vector<JobId> burstable;
-    for (int i = 0; i < 3; ++i) burstable.push_back(f.instance.submit("-N2 --setattr=burstable --job-name=sim true"));
+    for (int i = 0; i < 3; ++i)
+        burstable.push_back(f.instance.submit("-N2 --setattr=burstable --job-name=sim true"));
     JobId plain = f.instance.submit("-N2 --job-name=plain true");
     f.instance.wait_pending(4);
 

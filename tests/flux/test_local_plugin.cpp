@@ -1,15 +1,13 @@
 // The local plugin against real Flux instances (label "flux").
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
-
-#include <fluxburst/fluxburst.hpp>
-#include <fluxburst/flux_queue.hpp>
-
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fluxburst/flux_queue.hpp>
+#include <fluxburst/fluxburst.hpp>
 #include <thread>
-
-#include <sys/stat.h>
 
 #include "../test_support.hpp"
 #include "flux_instance.hpp"
@@ -46,7 +44,8 @@ json setup_params(const std::string& config_dir, const std::string& sockdir) {
             {"flux_root", test::flux_root()}};
 }
 
-std::unique_ptr<Client> local_client(std::shared_ptr<fluxburst::JobQueue> queue, const json& params) {
+std::unique_ptr<Client> local_client(std::shared_ptr<fluxburst::JobQueue> queue,
+                                     const json& params) {
     auto client = std::make_unique<Client>(std::move(queue));
     client->set_search_installed_dir(false);
     client->add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
@@ -67,8 +66,9 @@ bool alive(const std::string& pid_file) {
 
 }  // namespace
 
-TEST_CASE("local plugin setup writes the burst instance's configuration, keeps the certificate "
-          "private and refuses to overwrite unless asked") {
+TEST_CASE(
+    "local plugin setup writes the burst instance's configuration, keeps the certificate "
+    "private and refuses to overwrite unless asked") {
     test::TempDir dir;
     std::string conf = dir.file("burst");
     json params = setup_params(conf, dir.file("sock"));
@@ -83,8 +83,10 @@ TEST_CASE("local plugin setup writes the burst instance's configuration, keeps t
     std::string bootstrap = test::read_text(conf + "/conf.d/bootstrap.toml");
     CHECK_THAT(bootstrap, Catch::Contains("curve_cert = \"" + conf + "/curve.cert\""));
     CHECK_THAT(bootstrap, Catch::Contains("{ host = \"fake3\" }"));
-    CHECK_THAT(bootstrap, Catch::Contains("default_bind = \"ipc://" + dir.file("sock") + "/tbon-%h\""));
-    CHECK_THAT(test::read_text(conf + "/conf.d/resource.toml"), Catch::Contains("path = \"" + conf + "/R\""));
+    CHECK_THAT(bootstrap,
+               Catch::Contains("default_bind = \"ipc://" + dir.file("sock") + "/tbon-%h\""));
+    CHECK_THAT(test::read_text(conf + "/conf.d/resource.toml"),
+               Catch::Contains("path = \"" + conf + "/R\""));
     json R = json::parse(test::read_text(conf + "/R"));
     CHECK(R["execution"]["nodelist"] == json::array({"fake[0-3]"}));
     std::string cert = test::read_text(conf + "/curve.cert");
@@ -101,13 +103,18 @@ TEST_CASE("local plugin setup writes the burst instance's configuration, keeps t
     CHECK(mode_of(conf + "/curve.cert") == 0600);
 }
 
-TEST_CASE("local plugin end to end: a burstable job waits for down nodes, the burst starts their "
-          "brokers, the job completes, unburst stops exactly those brokers") {
+TEST_CASE(
+    "local plugin end to end: a burstable job waits for down nodes, the burst starts their "
+    "brokers, the job completes, unburst stops exactly those brokers") {
     test::TempDir dir;
     std::string conf = dir.file("burst");
     PidFileGuard guard{conf};
-    { Client setup; setup.set_search_installed_dir(false); setup.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
-      setup.load("local", setup_params(conf, dir.file("sock"))); }
+    {
+        Client setup;
+        setup.set_search_installed_dir(false);
+        setup.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
+        setup.load("local", setup_params(conf, dir.file("sock")));
+    }
 
     // The instance: four nodes configured, only rank 0's broker running.
     test::SystemInstance instance(conf + "/conf.d", dir.path());
@@ -165,7 +172,8 @@ TEST_CASE("local plugin end to end: a burstable job waits for down nodes, the bu
     instance.wait_online(1, false);
     instance.wait_online(2, false);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while ((alive(conf + "/fake1.pid") || alive(conf + "/fake2.pid")) && std::chrono::steady_clock::now() < deadline)
+    while ((alive(conf + "/fake1.pid") || alive(conf + "/fake2.pid")) &&
+           std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     CHECK_FALSE(alive(conf + "/fake1.pid"));
     CHECK_FALSE(alive(conf + "/fake2.pid"));
@@ -179,8 +187,12 @@ TEST_CASE("local plugin failures are errors in the BurstReport, never a crash") 
     test::TempDir dir;
     std::string conf = dir.file("burst");
     PidFileGuard guard{conf};
-    { Client setup; setup.set_search_installed_dir(false); setup.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
-      setup.load("local", setup_params(conf, dir.file("sock"))); }
+    {
+        Client setup;
+        setup.set_search_installed_dir(false);
+        setup.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
+        setup.load("local", setup_params(conf, dir.file("sock")));
+    }
     test::SystemInstance instance(conf + "/conf.d", dir.path());
     instance.start_rank(0);
     auto queue = std::make_shared<FluxQueue>(instance.uri());
@@ -214,7 +226,8 @@ TEST_CASE("local plugin failures are errors in the BurstReport, never a crash") 
         json p = base;
         p["flux_root"] = test::flux_root();
         p["flux_uri"] = "local://" + dir.file("no-parent");
-        CHECK_THAT(outcome(p), Catch::Contains("launch command failed") && Catch::Contains("no-parent"));
+        CHECK_THAT(outcome(p),
+                   Catch::Contains("launch command failed") && Catch::Contains("no-parent"));
     }
     {  // no parent instance known (default launcher)
         json p = base;
@@ -235,6 +248,7 @@ TEST_CASE("local plugin failures are errors in the BurstReport, never a crash") 
     {  // bad templates are refused at load, naming the placeholder
         json p = base;
         p["launch_command"] = "start {hostz}";
-        CHECK_THROWS_WITH(local_client(queue, p), Catch::Contains("{hostz}") && Catch::Contains("{hosts}"));
+        CHECK_THROWS_WITH(local_client(queue, p),
+                          Catch::Contains("{hostz}") && Catch::Contains("{hosts}"));
     }
 }

@@ -15,6 +15,15 @@ test -f "$prefix/lib/cmake/fluxburst/fluxburstConfig.cmake"
 test -f "$prefix/lib/pkgconfig/fluxburst.pc"
 test -f "$prefix/lib/fluxburst/plugins/libfluxburst_mock.so"
 ls "$prefix"/lib/libfluxburst.so.0* >/dev/null
+# The Flux parts are installed exactly when this copy was built with Flux.
+if grep -q "define FLUXBURST_HAVE_FLUX 1" "$prefix/include/fluxburst/config.hpp"; then
+  test -f "$prefix/include/fluxburst/flux_queue.hpp"
+  test -f "$prefix/lib/fluxburst/plugins/libfluxburst_local.so"
+else
+  test ! -e "$prefix/include/fluxburst/flux_queue.hpp"
+  test ! -e "$prefix/lib/fluxburst/plugins/libfluxburst_local.so"
+fi
+test -f "$prefix/include/fluxburst/flux.hpp"
 
 # The plugin, out of tree.
 cmake -S "$src/examples/plugin-template" -B "$work/plugin" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
