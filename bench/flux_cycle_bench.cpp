@@ -8,6 +8,7 @@
 // (flux start) with its queue stopped, so that the jobs stay pending. Inside one
 // (FLUX_URI set) it uses that instance, stopping its queue: use a test instance.
 // Each run removes the memos of the previous one first (not timed).
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -68,6 +69,12 @@ void run_or_die(const std::string& command) {
         std::cerr << "flux_cycle_bench: failed: " << command << "\n";
         std::exit(1);
     }
+}
+
+double cpu_seconds() {
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 double median(std::vector<double> v) {
@@ -131,10 +138,12 @@ int main(int argc, char** argv) {
         fluxburst::Client client(queue);
         client.add_plugin_dir(BENCH_PLUGIN_DIR);
         client.load("mock", {{"max_nodes", 64}});
+        double cpu0 = cpu_seconds();
         auto start = std::chrono::steady_clock::now();
         fluxburst::BurstReport report = client.run_burst();
         double wall =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        double cpu = cpu_seconds() - cpu0;
         if (static_cast<long>(report.assignments.size()) != args.jobs || !report.skipped.empty()) {
             std::cerr << "flux_cycle_bench: run " << r << ": " << report.assignments.size()
                       << " jobs scheduled, " << report.skipped.size() << " skipped; expected "
@@ -143,9 +152,9 @@ int main(int argc, char** argv) {
         }
         std::printf(
             "run %d: %.3f s  (list+lookup+select %.3f, schedule %.3f, memos %.3f, plugin run "
-            "%.3f)\n",
+            "%.3f; this process's CPU %.3f s)\n",
             r + 1, wall, report.timings.list_select, report.timings.schedule, report.timings.mark,
-            report.timings.run);
+            report.timings.run, cpu);
         total.push_back(wall);
         list_select.push_back(report.timings.list_select);
         schedule.push_back(report.timings.schedule);

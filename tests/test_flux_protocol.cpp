@@ -166,7 +166,7 @@ TEST_CASE("resource.status alone (no scheduler) gives the same picture") {
     CHECK(s.host(9) == "rank 9");
 }
 
-TEST_CASE("An allocated node is not free; a partly allocated one neither") {
+TEST_CASE("An allocated node is not free, a partly allocated one neither") {
     json r = json::parse(data("sched.resource-status.response.json"));
     r["allocated"]["execution"]["R_lite"] =
         json::parse(R"([{"rank": "0", "children": {"core": "0"}}])");

@@ -47,7 +47,7 @@ const std::set<std::string>& stop_placeholders() {
 }
 
 const char* const default_launch_command =
-    "{flux} proxy {flux_uri} {flux} submit --quiet --job-name=fluxburst-local -N {nodes} "
+    "{flux} proxy {flux_uri} {flux} submit --job-name=fluxburst-local -N {nodes} "
     "--requires='host:{hosts}' {flux} start --config-path={config_path} -Sbroker.rc2_none";
 
 std::set<std::string> placeholders_in(const std::string& tmpl, const std::set<std::string>& allowed,

@@ -1,5 +1,6 @@
 // The local plugin against real Flux instances (label "flux").
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -251,4 +252,79 @@ TEST_CASE("local plugin failures are errors in the BurstReport, never a crash") 
         CHECK_THROWS_WITH(local_client(queue, p),
                           Catch::Contains("{hostz}") && Catch::Contains("{hosts}"));
     }
+}
+
+namespace {
+// A one-broker test instance playing the parent (the allocation's instance).
+struct ParentInstance {
+    std::string dir;
+    std::string uri;
+    int pid = 0;
+    explicit ParentInstance(const std::string& d) : dir(d), uri("local://" + d + "/parent.sock") {
+        auto r = test::sh("env -u FLUX_URI setsid nohup " + test::flux() +
+                          " start --test-size=1 -Sbroker.rc2_none -Slocal-uri=" + uri + " >" + dir +
+                          "/parent.out 2>&1 </dev/null & echo $!");
+        pid = std::stoi(r.out);
+        for (int i = 0; i < 600; ++i) {
+            if (test::sh(test::flux() + " resource list", uri, false, 10).ok()) return;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        throw std::runtime_error("the parent instance did not start: " + test::read_text(dir + "/parent.out"));
+    }
+    ~ParentInstance() {
+        test::sh(test::flux() + " shutdown --quiet", uri, false, 60);
+        for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
+    }
+};
+}  // namespace
+
+TEST_CASE("local plugin default launcher: the brokers run as a job of the parent instance, unburst "
+          "disconnects them and cancels that job") {
+    char name[256] = {};
+    REQUIRE(::gethostname(name, sizeof(name) - 1) == 0);
+    std::string host = name;
+    test::TempDir dir;
+    std::string conf = dir.file("burst");
+    json setup = setup_params(conf, dir.file("sock"));
+    setup["hostnames"] = "fake0," + host;  // rank 1 is this machine, as the parent knows it
+    {
+        Client c;
+        c.set_search_installed_dir(false);
+        c.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
+        c.load("local", setup);
+    }
+    ParentInstance parent(dir.path());
+    test::SystemInstance instance(conf + "/conf.d", dir.path());
+    instance.start_rank(0);
+    JobId job = instance.submit("-N2 --setattr=burstable hostname");
+    instance.wait_pending(1);
+
+    auto queue = std::make_shared<FluxQueue>(instance.uri());
+    auto client = local_client(queue, {{"config_dir", conf},
+                                       {"instance_uri", instance.uri()},
+                                       {"flux_root", test::flux_root()},
+                                       {"flux_uri", parent.uri}});
+    fluxburst::BurstReport report = client->run_burst();
+    REQUIRE(report.plugins.size() == 1);
+    INFO(report.plugins[0].error);
+    REQUIRE(report.plugins[0].ok);
+    CHECK_THAT(report.plugins[0].summary, Catch::Contains("started brokers on " + host));
+    std::string parent_job = report.plugins[0].details["launched"][0]["output"];
+    CHECK(fluxburst::parse_job_id(parent_job));
+
+    auto waited = queue->wait_inactive({job}, 120);
+    INFO(instance.flux("jobs -a").out);
+    REQUIRE(waited.complete());
+    CHECK(instance.flux("job status " + std::to_string(job), false).exit_status == 0);
+
+    fluxburst::BurstReport unburst = client->run_unburst();
+    REQUIRE(unburst.plugins.size() == 1);
+    INFO(unburst.plugins[0].error);
+    CHECK(unburst.plugins[0].ok);
+    instance.wait_online(1, false);
+    // The brokers' job in the parent ends.
+    auto ended = test::sh(test::flux() + " job wait-event -t 60 " + parent_job + " clean", parent.uri, false);
+    CHECK(ended.ok());
 }
