@@ -13,7 +13,7 @@
 #include <fluxburst/log.hpp>
 #include <map>
 
-#include "flux_rpc.hpp"
+#include "flux_session.hpp"
 #include "text.hpp"
 
 namespace fluxburst {
@@ -65,7 +65,7 @@ struct FluxQueue::Impl {
     std::map<JobId, std::string> post_memos(const std::vector<JobMark>& marks,
                                             std::vector<JobId>& posted) {
         std::map<JobId, std::string> failed;
-        flux_rpc::Session session(h);
+        flux_session::Session session(h);
         double time = now_seconds();
         std::size_t next = 0;
         std::function<void()> pump = [&] {
@@ -73,7 +73,7 @@ struct FluxQueue::Impl {
                 const JobMark mark = marks[next++];
                 session.send("job-manager.memo",
                              proto::memo_request(mark.id, mark.plugin, time).dump(), 0,
-                             [&, id = mark.id](const flux_rpc::Response& r) {
+                             [&, id = mark.id](const flux_session::Response& r) {
                                  if (r.ok())
                                      posted.push_back(id);
                                  else
@@ -102,7 +102,8 @@ FluxQueue::FluxQueue(const std::string& uri, Options options) : impl_(std::make_
     check_options(options);
     impl_->options = std::move(options);
     const char* env = std::getenv("FLUX_URI");
-    impl_->uri = !uri.empty() ? uri : (env && *env ? env : "the default instance, FLUX_URI being unset");
+    impl_->uri =
+        !uri.empty() ? uri : (env && *env ? env : "the default instance, FLUX_URI being unset");
     flux_error_t error{};
     flux_t* h = flux_open_ex(uri.empty() ? nullptr : uri.c_str(), 0, &error);
     if (!h) {
@@ -155,7 +156,7 @@ std::string FluxQueue::describe() const {
 void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
                              const std::function<void(QueueProblem problem)>& problem) {
     const Options& o = impl_->options;
-    flux_rpc::Session session(impl_->h);
+    flux_session::Session session(impl_->h);
     proto::JobListReader reader;
 
     // Jobs listed but not yet looked up, and the reorder buffer that hands jobs
@@ -200,7 +201,7 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
             ++lookups;
             session.send(
                 "job-info.lookup", proto::jobspec_lookup_request(id).dump(), 0,
-                [&, seq, id](const flux_rpc::Response& r) {
+                [&, seq, id](const flux_session::Response& r) {
                     Slot& s = slots[seq - first_seq];
                     if (r.ok()) {
                         try {
@@ -231,7 +232,7 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
     nlohmann::json request = proto::list_request(o.states, o.attrs, o.constraint);
     session.send(
         "job-list.list", request.dump(), o.streaming ? FLUX_RPC_STREAMING : 0,
-        [&](const flux_rpc::Response& r) {
+        [&](const flux_session::Response& r) {
             try {
                 if (!r.ok()) {
                     reader.on_error(r.errnum, r.error);  // throws unless the stream ended
@@ -251,17 +252,17 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
 }
 
 JobPtr FluxQueue::lookup(JobId id) {
-    flux_rpc::Session session(impl_->h);
+    flux_session::Session session(impl_->h);
     nlohmann::json job, spec;
-    std::optional<flux_rpc::Response> list_error, info_error;
-    auto keep_error = [](const flux_rpc::Response& r) {
-        flux_rpc::Response e;
+    std::optional<flux_session::Response> list_error, info_error;
+    auto keep_error = [](const flux_session::Response& r) {
+        flux_session::Response e;
         e.errnum = r.errnum;
         e.error = r.error;
         return e;
     };
     session.send("job-list.list-id", proto::list_id_request(id, impl_->options.attrs).dump(), 0,
-                 [&](const flux_rpc::Response& r) {
+                 [&](const flux_session::Response& r) {
                      if (r.ok())
                          job = proto::parse_list_id_response(std::string(r.payload));
                      else
@@ -269,7 +270,7 @@ JobPtr FluxQueue::lookup(JobId id) {
                      return false;
                  });
     session.send("job-info.lookup", proto::jobspec_lookup_request(id).dump(), 0,
-                 [&](const flux_rpc::Response& r) {
+                 [&](const flux_session::Response& r) {
                      if (r.ok())
                          spec = proto::parse_jobspec_response(std::string(r.payload));
                      else
@@ -289,12 +290,12 @@ JobPtr FluxQueue::lookup(JobId id) {
 }
 
 std::optional<std::string> FluxQueue::state(JobId id) {
-    flux_rpc::Session session(impl_->h);
+    flux_session::Session session(impl_->h);
     std::optional<std::string> result;
     std::string error;
     int errnum = 0;
     session.send("job-list.list-id", proto::list_id_request(id, {"state"}).dump(), 0,
-                 [&](const flux_rpc::Response& r) {
+                 [&](const flux_session::Response& r) {
                      if (!r.ok()) {
                          errnum = r.errnum;
                          error = r.error;
@@ -362,14 +363,14 @@ std::size_t FluxQueue::clear_marks(const std::vector<JobId>& ids) {
 FluxQueue::WaitResult FluxQueue::wait_inactive(const std::vector<JobId>& ids, double timeout) {
     WaitResult result;
     if (ids.empty()) return result;
-    flux_rpc::Session session(impl_->h);
+    flux_session::Session session(impl_->h);
     std::map<JobId, bool> answered;
     for (JobId id : ids) {
         if (answered.count(id)) continue;
         answered[id] = false;
         session.send(
             "job-list.list-id", proto::list_id_request(id, {"state"}, proto::STATE_INACTIVE).dump(),
-            0, [&, id](const flux_rpc::Response& r) {
+            0, [&, id](const flux_session::Response& r) {
                 answered[id] = true;
                 if (!r.ok()) {
                     result.problems.push_back(QueueProblem{
@@ -391,13 +392,13 @@ FluxQueue::WaitResult FluxQueue::wait_inactive(const std::vector<JobId>& ids, do
 }
 
 ResourceStatus FluxQueue::resources() {
-    flux_rpc::Session session(impl_->h);
+    flux_session::Session session(impl_->h);
     std::optional<nlohmann::json> sched, module;
     std::string sched_error, module_error;
     auto ask = [&](const char* topic, std::optional<nlohmann::json>& out, std::string& error) {
         session.send(
             topic, "{}", 0,
-            [&, topic](const flux_rpc::Response& r) {
+            [&, topic](const flux_session::Response& r) {
                 if (!r.ok()) {
                     error = r.error;
                     return false;

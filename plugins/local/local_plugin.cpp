@@ -304,7 +304,13 @@ private:
         return *instance_;
     }
 
-    std::string instance_uri() { return instance().uri(); }
+    // The instance's URI, without connecting to it (a stop command may not need it).
+    std::string instance_uri() const {
+        if (instance_) return instance_->uri();
+        if (!values_.at("instance_uri").empty()) return values_.at("instance_uri");
+        const char* env = std::getenv("FLUX_URI");
+        return env ? env : "";
+    }
 
     const fluxburst::ResourceStatus& resources(bool fresh) {
         if (fresh || !cached_ || Clock::now() - cached_at_ > std::chrono::seconds(2)) {
@@ -392,8 +398,10 @@ private:
     }
 
     // Commands run as if inside the instance: FLUX_URI is the instance's.
-    std::map<std::string, std::optional<std::string>> command_env() {
-        return {{"FLUX_URI", instance_uri()}};
+    std::map<std::string, std::optional<std::string>> command_env() const {
+        std::string uri = instance_uri();
+        if (uri.empty()) return {};
+        return {{"FLUX_URI", uri}};
     }
 
     // Stop one launch; returns "" or what went wrong.

@@ -17,7 +17,7 @@
 
 typedef struct flux_handle flux_t;
 
-namespace fluxburst::flux_rpc {
+namespace fluxburst::flux_session {
 
 /// One response: a payload, or an error number with its text.
 struct Response {
@@ -62,4 +62,4 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace fluxburst::flux_rpc
+}  // namespace fluxburst::flux_session

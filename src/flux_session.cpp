@@ -1,4 +1,4 @@
-#include "flux_rpc.hpp"
+#include "flux_session.hpp"
 
 #include <flux/core.h>
 #include <fmt/format.h>
@@ -9,7 +9,7 @@
 #include <fluxburst/error.hpp>
 #include <unordered_map>
 
-namespace fluxburst::flux_rpc {
+namespace fluxburst::flux_session {
 
 namespace {
 
@@ -139,4 +139,4 @@ void Session::stop() {
     flux_reactor_stop(impl_->reactor);
 }
 
-}  // namespace fluxburst::flux_rpc
+}  // namespace fluxburst::flux_session
