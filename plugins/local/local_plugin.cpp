@@ -106,6 +106,9 @@ public:
              "the brokers from the instance, and cancel the default launcher's job)"},
             {"command_timeout", ParamType::Number, 120.0, false,
              "seconds a launch or stop command may take"},
+            {"start_timeout", ParamType::Number, 300.0, false,
+             "seconds after a launch before a host still down counts as failed and may be "
+             "launched again"},
             {"state_file", ParamType::String, "", false,
              "where launched brokers are recorded for unburst (default "
              "<config_dir>/fluxburst-local.json)"},
@@ -126,6 +129,8 @@ public:
             return "port must be in 1-65535, got " + std::to_string(port_);
         timeout_ = p.get_number("command_timeout");
         if (timeout_ <= 0) return std::string("command_timeout must be positive");
+        start_timeout_ = p.get_number("start_timeout");
+        if (start_timeout_ <= 0) return std::string("start_timeout must be positive");
         try {
             if (!values_["hostnames"].empty()) {
                 for (const auto& h : fp::expand_hostlist(values_["hostnames"])) allowed_.insert(h);
@@ -231,7 +236,13 @@ public:
                 record(Launch{hosts, plan.ranks, trim(r.out)});
         }
         cached_.reset();
-        save_state();  // what was started is recorded even when a later host failed
+        try {
+            save_state();  // what was started is recorded even when a later host failed
+        } catch (const std::exception& e) {
+            failure +=
+                std::string(failure.empty() ? "" : "; ") +
+                "the brokers started but cannot be recorded for a later unburst: " + e.what();
+        }
         if (!failure.empty()) {
             std::string started;
             for (const auto& l : done)
@@ -324,9 +335,12 @@ private:
         return *cached_;
     }
 
+    // Ranks launched recently enough to be still coming up (or up already).
     std::set<std::int64_t> starting() const {
         std::set<std::int64_t> out;
-        for (const auto& l : launches_) out.insert(l.ranks.begin(), l.ranks.end());
+        double now = unix_time();
+        for (const auto& l : launches_)
+            if (now - l.time < start_timeout_) out.insert(l.ranks.begin(), l.ranks.end());
         return out;
     }
 
@@ -549,6 +563,7 @@ private:
     std::string flux_;
     std::int64_t port_ = 8050;
     double timeout_ = 120;
+    double start_timeout_ = 300;
     std::unique_ptr<fluxburst::FluxQueue> instance_;
     std::optional<fluxburst::ResourceStatus> cached_;
     Clock::time_point cached_at_;
