@@ -50,6 +50,8 @@ for b in json.load(open(sys.argv[1]))["benchmarks"]:
     print("%-34s %9.1f %s %14s %12s" % (b["name"], b["real_time"], unit, "-", "-"))
 PY
 fi
-if [[ -x "$build/bin/fluxburst-bench-flux" ]] && command -v flux >/dev/null; then
-  "$build/bin/fluxburst-bench-flux" --table
+if [[ -x "$build/bin/flux_cycle_bench" ]] && command -v flux >/dev/null; then
+  echo
+  echo "live Flux cycle (flux_cycle_bench --jobs 1000 --runs 3):"
+  "$build/bin/flux_cycle_bench" --jobs 1000 --runs 3
 fi

@@ -154,7 +154,7 @@ TEST_CASE("a selector that throws skips the job and reports it") {
     CHECK(report.assignments.size() == 1);
 }
 
-TEST_CASE("jobs are offered in the ordering's order; first to accept wins") {
+TEST_CASE("jobs are offered in the ordering's order, first to accept wins") {
     Client c = client_with(std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2), job(2, 6), job(3, 50)}));
     c.load("alpha", {{"label", "a"}, {"capacity", 8}});
     c.load("beta", {{"label", "b"}, {"capacity", 4}});
@@ -181,7 +181,7 @@ TEST_CASE("jobs are offered in the ordering's order; first to accept wins") {
     CHECK(d.plugin("beta")->accepted_jobs().size() == 1);
 }
 
-TEST_CASE("an ordering may leave plugins out; foreign pointers are ignored") {
+TEST_CASE("an ordering may leave plugins out, foreign pointers are ignored") {
     Client c = client_with(std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2)}));
     c.load("alpha", {{"label", "a"}});
     c.set_ordering([](const std::vector<fluxburst::BurstPlugin*>&, const json&) {
@@ -219,7 +219,7 @@ TEST_CASE("a plugin that throws in schedule does not stop the cycle") {
     CHECK(r2.unmatched[0].reasons == std::vector<std::string>{"throwschedule: schedule threw: schedule exploded"});
 }
 
-TEST_CASE("a plugin that throws in run or unburst is reported; the others go on") {
+TEST_CASE("a plugin that throws in run or unburst is reported, the others go on") {
     Client c = client_with(std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2), job(2, 2)}));
     c.load("throwrun");
     c.load("throwunburst");

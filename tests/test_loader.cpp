@@ -55,7 +55,8 @@ TEST_CASE("discover lists plugins without initialising them") {
     Client c = isolated({TEST_GOOD_PLUGIN_DIR, TEST_BUILD_PLUGIN_DIR});
     auto found = c.discover();
     std::vector<std::string> names;
-    for (const auto& d : found) names.push_back(d.name);
+    for (const auto& d : found)
+        if (d.name != "local") names.push_back(d.name);  // built only with Flux
     CHECK(names == std::vector<std::string>{"alpha", "beta", "recorder", "mock"});
     const auto& rec = found[2];
     CHECK(rec.ok());
@@ -74,7 +75,9 @@ TEST_CASE("an earlier directory shadows a plugin of the same name") {
     std::filesystem::copy_file(std::string(TEST_GOOD_PLUGIN_DIR) + "/libfluxburst_alpha.so",
                                dir.file("libfluxburst_mock.so"));
     Client c = isolated({TEST_BUILD_PLUGIN_DIR, dir.path().c_str()});
-    auto found = c.discover();
+    std::vector<fluxburst::PluginDescription> found;
+    for (auto& d : c.discover())
+        if (d.name == "mock") found.push_back(d);
     REQUIRE(found.size() == 1);
     CHECK(found[0].path == std::string(TEST_BUILD_PLUGIN_DIR) + "/libfluxburst_mock.so");
 }

@@ -5,6 +5,7 @@
 #include <fluxburst/client.hpp>
 #include <fluxburst/config.hpp>
 #include <fluxburst/error.hpp>
+#include <fluxburst/flux.hpp>
 #include <fluxburst/job.hpp>
 #include <fluxburst/log.hpp>
 #include <fluxburst/ordering.hpp>
@@ -13,3 +14,6 @@
 #include <fluxburst/queue.hpp>
 #include <fluxburst/report.hpp>
 #include <fluxburst/selectors.hpp>
+#if FLUXBURST_HAVE_FLUX
+#include <fluxburst/flux_queue.hpp>
+#endif

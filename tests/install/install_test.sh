@@ -15,6 +15,15 @@ test -f "$prefix/lib/cmake/fluxburst/fluxburstConfig.cmake"
 test -f "$prefix/lib/pkgconfig/fluxburst.pc"
 test -f "$prefix/lib/fluxburst/plugins/libfluxburst_mock.so"
 ls "$prefix"/lib/libfluxburst.so.0* >/dev/null
+# The Flux parts are installed exactly when this copy was built with Flux.
+if grep -q "define FLUXBURST_HAVE_FLUX 1" "$prefix/include/fluxburst/config.hpp"; then
+  test -f "$prefix/include/fluxburst/flux_queue.hpp"
+  test -f "$prefix/lib/fluxburst/plugins/libfluxburst_local.so"
+else
+  test ! -e "$prefix/include/fluxburst/flux_queue.hpp"
+  test ! -e "$prefix/lib/fluxburst/plugins/libfluxburst_local.so"
+fi
+test -f "$prefix/include/fluxburst/flux.hpp"
 
 # The command, in bin/ and where Flux finds subcommands (`flux burst`), runs from
 # the prefix without LD_LIBRARY_PATH and finds the installed plugins.

@@ -1,0 +1,123 @@
+// FluxQueue: the job queue of a running Flux instance (libflux-core).
+//
+//   auto queue = std::make_shared<fluxburst::FluxQueue>();   // $FLUX_URI
+//   fluxburst::Client client(queue);
+//
+// Installed only when libfluxburst was built with Flux (FLUXBURST_HAVE_FLUX 1 in
+// fluxburst/config.hpp). A program that must build either way uses
+// fluxburst::open_flux_queue() from fluxburst/flux.hpp instead.
+//
+// One cycle costs one job-list.list request (read in either protocol form), one
+// job-info.lookup per pending job and one job-manager.memo per scheduled job; the
+// lookups and memos are all in flight together within a bounded window. The
+// requests run on a private reactor (a clone of the handle), so a borrowed handle
+// whose own reactor is running, or not, is used the same way.
+//
+// A FluxQueue is not thread-safe (nor is a flux_t): use it from one thread.
+#pragma once
+
+#include <cstdint>
+#include <fluxburst/config.hpp>
+#include <fluxburst/export.hpp>
+#include <fluxburst/flux.hpp>
+#include <fluxburst/queue.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#if !FLUXBURST_HAVE_FLUX
+#error "fluxburst/flux_queue.hpp: this libfluxburst was built without Flux support"
+#endif
+
+// libflux's handle type, declared as flux/core.h declares it (no libflux header
+// is needed to use this one).
+typedef struct flux_handle flux_t;
+
+namespace fluxburst {
+
+class FLUXBURST_API FluxQueue : public JobQueue {
+public:
+    struct Options {
+        /// Requests (lookups, memos, waits) in flight at once.
+        std::size_t window = 256;
+        /// Seconds one operation (a listing, a batch of memos) may take.
+        double timeout = 60.0;
+        /// Job states listed (a mask of flux_protocol::JobState): pending jobs.
+        int states = flux_protocol::STATES_PENDING;
+        /// job-list attributes given to the selector (the "spec" key is added).
+        std::vector<std::string> attrs = {"all"};
+        /// An RFC 31 constraint ANDed to the state constraint (e.g. {"queue": ["batch"]}).
+        nlohmann::json constraint = nullptr;
+        /// Ask job-list for the streaming form (one job per response). Either way
+        /// the answer is read in whichever form the server sends.
+        bool streaming = true;
+    };
+
+    /// Connect to the instance at `uri` ("" means $FLUX_URI). Throws QueueError
+    /// naming the URI when it cannot be reached.
+    explicit FluxQueue(const std::string& uri = "");
+    FluxQueue(const std::string& uri, Options options);
+    /// Use a handle the program already holds (borrowed: never closed here).
+    explicit FluxQueue(flux_t* handle);
+    FluxQueue(flux_t* handle, Options options);
+    ~FluxQueue() override;
+    FluxQueue(const FluxQueue&) = delete;
+    FluxQueue& operator=(const FluxQueue&) = delete;
+
+    /// The handle in use (for plugins that need more of libflux).
+    flux_t* handle() const;
+    /// The URI this queue talks to ("local:///run/flux/local", ...).
+    const std::string& uri() const;
+    const Options& options() const;
+
+    std::string describe() const override;
+
+    /// The pending jobs, each with its jobspec under "spec", in job-list's order
+    /// (priority, then submission). A job that vanished between the listing and
+    /// its lookup goes to `problem`. Throws QueueError when the listing fails.
+    void for_each_job(const std::function<void(JobPtr job)>& visit,
+                      const std::function<void(QueueProblem problem)>& problem) override;
+
+    /// Any job (pending or not) by id, with "spec"; nullptr when Flux does not know it.
+    JobPtr lookup(JobId id) override;
+
+    /// The job's state from job-list ("SCHED", "RUN", "INACTIVE", ...).
+    std::optional<std::string> state(JobId id) override;
+
+    /// Post a memo on each job: annotations.user.fluxburst = {"plugin", "time"},
+    /// all requests in flight together. All or nothing: when any memo fails (the
+    /// job became inactive, ...) the memos already posted are removed again and
+    /// QueueError names the failed jobs.
+    void mark_scheduled(const std::vector<JobMark>& marks) override;
+    using JobQueue::mark_scheduled;
+
+    /// Remove the fluxburst memo from jobs (best effort: unknown or inactive jobs
+    /// are skipped). Returns how many memos were removed.
+    std::size_t clear_marks(const std::vector<JobId>& ids);
+
+    /// The result of wait_inactive().
+    struct WaitResult {
+        std::vector<JobId> inactive;         ///< jobs that are (now) inactive
+        std::vector<JobId> active;           ///< still active when the timeout expired
+        std::vector<QueueProblem> problems;  ///< unknown ids, failed requests
+        bool complete() const { return active.empty() && problems.empty(); }
+    };
+
+    /// Wait until every job in `ids` is inactive, or `timeout` seconds pass
+    /// (negative: no limit). Event driven: job-list answers each request when the
+    /// job reaches INACTIVE, so nothing polls.
+    WaitResult wait_inactive(const std::vector<JobId>& ids, double timeout);
+
+    /// The instance's nodes: sched.resource-status (free, allocated, down) and
+    /// resource.status (offline, drained), both requests in flight together.
+    /// Throws QueueError when neither service answers.
+    ResourceStatus resources();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fluxburst

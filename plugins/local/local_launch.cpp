@@ -1,0 +1,348 @@
+#include "local_launch.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fluxburst/error.hpp>
+
+extern char** environ;
+
+namespace fluxburst::local {
+
+namespace {
+
+std::string join(const std::set<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "{" : ", {") + n + "}";
+    return out;
+}
+
+}  // namespace
+
+const std::set<std::string>& launch_placeholders() {
+    static const std::set<std::string> names = {
+        "flux",  "flux_root", "flux_uri", "instance_uri", "config_dir", "config_path",   "hosts",
+        "ranks", "nodes",     "host",     "rank",         "port",       "network_device"};
+    return names;
+}
+
+const std::set<std::string>& stop_placeholders() {
+    static const std::set<std::string> names = [] {
+        std::set<std::string> n = launch_placeholders();
+        n.insert("launch_output");
+        return n;
+    }();
+    return names;
+}
+
+const char* const default_launch_command =
+    "{flux} proxy {flux_uri} {flux} submit --job-name=fluxburst-local -N {nodes} "
+    "--requires='host:{hosts}' {flux} start --config-path={config_path} -Sbroker.rc2_none";
+
+std::set<std::string> placeholders_in(const std::string& tmpl, const std::set<std::string>& allowed,
+                                      const std::string& what) {
+    std::set<std::string> found;
+    for (std::size_t i = 0; i < tmpl.size(); ++i) {
+        char c = tmpl[i];
+        if ((c == '{' || c == '}') && i + 1 < tmpl.size() && tmpl[i + 1] == c) {
+            ++i;
+            continue;
+        }
+        if (c == '}')
+            throw Error(what + ": unmatched '}' at offset " + std::to_string(i) +
+                        " (write '}}' for a brace)");
+        if (c != '{') continue;
+        auto close = tmpl.find('}', i);
+        if (close == std::string::npos)
+            throw Error(what + ": unclosed '{' at offset " + std::to_string(i) +
+                        " (write '{{' for a brace)");
+        std::string name = tmpl.substr(i + 1, close - i - 1);
+        if (!allowed.count(name))
+            throw Error(what + ": unknown placeholder {" + name + "}; known: " + join(allowed));
+        found.insert(name);
+        i = close;
+    }
+    return found;
+}
+
+bool runs_per_host(const std::string& tmpl) {
+    return tmpl.find("{host}") != std::string::npos || tmpl.find("{rank}") != std::string::npos;
+}
+
+std::string expand(const std::string& tmpl, const std::map<std::string, std::string>& values) {
+    std::string out;
+    for (std::size_t i = 0; i < tmpl.size(); ++i) {
+        char c = tmpl[i];
+        if ((c == '{' || c == '}') && i + 1 < tmpl.size() && tmpl[i + 1] == c) {
+            out += c;
+            ++i;
+            continue;
+        }
+        if (c != '{') {
+            out += c;
+            continue;
+        }
+        auto close = tmpl.find('}', i);
+        if (close == std::string::npos) throw Error("unclosed '{' in command template");
+        std::string name = tmpl.substr(i + 1, close - i - 1);
+        auto it = values.find(name);
+        if (it == values.end()) throw Error("no value for placeholder {" + name + "}");
+        out += it->second;
+        i = close;
+    }
+    return out;
+}
+
+std::vector<std::int64_t> startable_ranks(const ResourceStatus& status,
+                                          const std::set<std::string>& allowed,
+                                          const std::set<std::int64_t>& starting) {
+    std::vector<std::int64_t> out;
+    for (std::int64_t rank : status.down) {
+        if (starting.count(rank)) continue;
+        // A drained node that is online gains nothing from a new broker.
+        if (status.have_offline &&
+            !std::binary_search(status.offline.begin(), status.offline.end(), rank))
+            continue;
+        if (!allowed.empty() && !allowed.count(status.host(rank))) continue;
+        out.push_back(rank);
+    }
+    return out;
+}
+
+Plan plan(const ResourceStatus& status, std::int64_t wanted, const std::set<std::string>& allowed,
+          const std::set<std::int64_t>& starting) {
+    Plan p;
+    p.wanted = wanted;
+    p.free = status.free_nodes();
+    for (std::int64_t r : starting)
+        if (std::binary_search(status.down.begin(), status.down.end(), r)) ++p.starting;
+    p.needed = std::max<std::int64_t>(0, wanted - p.free - p.starting);
+    if (p.needed == 0) return p;
+    std::vector<std::int64_t> can = startable_ranks(status, allowed, starting);
+    std::size_t take = std::min<std::size_t>(can.size(), static_cast<std::size_t>(p.needed));
+    p.ranks.assign(can.begin(), can.begin() + static_cast<std::ptrdiff_t>(take));
+    p.short_by = p.needed - static_cast<std::int64_t>(take);
+    return p;
+}
+
+std::string config_path(const std::string& config_dir) {
+    return config_dir + "/conf.d";
+}
+
+std::string cert_path(const Setup& s) {
+    return s.curve_cert.empty() ? s.config_dir + "/curve.cert" : s.curve_cert;
+}
+
+std::string toml_string(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (c < 0x20 || c == 0x7f) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+    }
+    return out + "\"";
+}
+
+std::string bootstrap_toml(const Setup& s) {
+    std::string bind = s.bind_uri.empty() ? "tcp://" + s.network_device + ":%p" : s.bind_uri;
+    std::string connect = s.connect_uri.empty() ? "tcp://%h:%p" : s.connect_uri;
+    std::string out =
+        "# The brokers of the burst instance (written by flux-burst's local plugin).\n"
+        "# Each broker finds its rank by its hostname in `hosts`.\n"
+        "[bootstrap]\n";
+    out += "curve_cert = " + toml_string(cert_path(s)) + "\n";
+    out += "default_port = " + std::to_string(s.port) + "\n";
+    out += "default_bind = " + toml_string(bind) + "\n";
+    out += "default_connect = " + toml_string(connect) + "\n";
+    out += "hosts = [\n";
+    for (const auto& h : s.hosts) out += "  { host = " + toml_string(h) + " },\n";
+    out += "]\n";
+    return out;
+}
+
+std::string resource_toml(const Setup& s) {
+    return "# The resources of the burst instance (written by flux-burst's local plugin).\n"
+           "[resource]\n"
+           "path = " +
+           toml_string(s.config_dir + "/R") +
+           "\n"
+           "noverify = true\n";
+}
+
+std::string CommandResult::describe() const {
+    std::string what;
+    if (timed_out)
+        what = "timed out";
+    else if (exit_status >= 128)
+        what = "killed by signal " + std::to_string(exit_status - 128);
+    else
+        what = "exit status " + std::to_string(exit_status);
+    std::string tail = err;
+    while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+    if (tail.size() > 400) tail = "..." + tail.substr(tail.size() - 400);
+    if (!tail.empty()) what += ": " + tail;
+    return what;
+}
+
+namespace {
+
+struct Pipe {
+    int fd[2] = {-1, -1};
+    Pipe() {
+        if (::pipe2(fd, O_CLOEXEC) < 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+    }
+    ~Pipe() {
+        for (int f : fd)
+            if (f >= 0) ::close(f);
+    }
+    void close_end(int i) {
+        if (fd[i] >= 0) ::close(fd[i]);
+        fd[i] = -1;
+    }
+};
+
+// Read what is available without blocking; false at end of file.
+bool drain(int fd, std::string& into) {
+    char buf[4096];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof(buf));
+        if (n > 0) {
+            into.append(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0) return false;
+        if (errno == EINTR) continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK;
+    }
+}
+
+}  // namespace
+
+CommandResult run_command(const std::string& command, double timeout,
+                          const std::map<std::string, std::optional<std::string>>& env) {
+    // The child's environment, prepared before fork.
+    std::vector<std::string> vars;
+    for (char** e = environ; e && *e; ++e) {
+        std::string var = *e;
+        std::string name = var.substr(0, var.find('='));
+        if (!env.count(name)) vars.push_back(var);
+    }
+    for (const auto& [name, value] : env)
+        if (value) vars.push_back(name + "=" + *value);
+    std::vector<char*> envp;
+    for (auto& v : vars) envp.push_back(v.data());
+    envp.push_back(nullptr);
+    const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+
+    Pipe out, err;
+    pid_t pid = ::fork();
+    if (pid < 0) throw Error(std::string("cannot start a shell: fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        ::setsid();
+        int devnull = ::open("/dev/null", O_RDONLY);
+        if (devnull >= 0) ::dup2(devnull, 0);
+        ::dup2(out.fd[1], 1);
+        ::dup2(err.fd[1], 2);
+        ::execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
+        ::_exit(127);
+    }
+    out.close_end(1);
+    err.close_end(1);
+    ::fcntl(out.fd[0], F_SETFL, O_NONBLOCK);
+    ::fcntl(err.fd[0], F_SETFL, O_NONBLOCK);
+
+    CommandResult result;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout);
+    bool out_open = true, err_open = true, exited = false;
+    int status = 0;
+    while (!exited) {
+        pollfd fds[2];
+        int n = 0;
+        if (out_open) fds[n++] = {out.fd[0], POLLIN, 0};
+        if (err_open) fds[n++] = {err.fd[0], POLLIN, 0};
+        ::poll(fds, static_cast<nfds_t>(n), 50);
+        if (out_open) out_open = drain(out.fd[0], result.out);
+        if (err_open) err_open = drain(err.fd[0], result.err);
+        pid_t w = ::waitpid(pid, &status, WNOHANG);
+        if (w == pid) {
+            exited = true;
+            break;
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            result.timed_out = true;
+            ::kill(-pid, SIGTERM);
+            auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            while (::waitpid(pid, &status, WNOHANG) == 0 &&
+                   std::chrono::steady_clock::now() < grace)
+                ::usleep(20000);
+            ::kill(-pid, SIGKILL);
+            ::waitpid(pid, &status, 0);
+            exited = true;
+        }
+    }
+    // The shell is gone: take what its output pipes hold now, not waiting for
+    // background children that inherited them.
+    if (out_open) drain(out.fd[0], result.out);
+    if (err_open) drain(err.fd[0], result.err);
+    if (WIFEXITED(status))
+        result.exit_status = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        result.exit_status = 128 + WTERMSIG(status);
+    return result;
+}
+
+std::optional<std::string> find_program(const std::string& name) {
+    auto usable = [](const std::string& p) {
+        struct stat st {};
+        return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
+    };
+    if (name.find('/') != std::string::npos) {
+        if (usable(name)) return name;
+        return std::nullopt;
+    }
+    const char* path = std::getenv("PATH");
+    std::string dirs = path ? path : "";
+    std::size_t start = 0;
+    while (start <= dirs.size()) {
+        std::size_t end = dirs.find(':', start);
+        if (end == std::string::npos) end = dirs.size();
+        std::string dir = dirs.substr(start, end - start);
+        if (dir.empty()) dir = ".";
+        std::string candidate = dir + "/" + name;
+        if (usable(candidate)) return candidate;
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
+}  // namespace fluxburst::local

@@ -1,0 +1,297 @@
+// FluxQueue against real Flux instances (label "flux").
+#include <flux/core.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <fluxburst/flux_queue.hpp>
+#include <fluxburst/fluxburst.hpp>
+#include <set>
+
+#include "../test_support.hpp"
+#include "flux_instance.hpp"
+
+using fluxburst::Client;
+using fluxburst::FluxQueue;
+using fluxburst::JobId;
+using fluxburst::JobPtr;
+using fluxburst::QueueError;
+using fluxburst::QueueProblem;
+using nlohmann::json;
+
+namespace {
+
+// A 4-node instance with only rank 0 up: -N2 jobs stay pending.
+struct Fixture {
+    test::TempDir dir;
+    test::SystemInstance instance;
+    Fixture() : instance(dir.path() + "/conf.d", dir.path()) {
+        test::write_instance_config(dir.path(), 4);
+        instance.start_rank(0);
+    }
+};
+
+std::vector<JobPtr> list(FluxQueue& q, std::vector<QueueProblem>* problems = nullptr) {
+    std::vector<JobPtr> jobs;
+    q.for_each_job([&](JobPtr j) { jobs.push_back(std::move(j)); },
+                   [&](QueueProblem p) {
+                       if (problems) problems->push_back(std::move(p));
+                   });
+    return jobs;
+}
+
+std::set<JobId> ids_of(const std::vector<JobPtr>& jobs) {
+    std::set<JobId> out;
+    for (const auto& j : jobs) out.insert(fluxburst::job_id(*j));
+    return out;
+}
+
+std::unique_ptr<Client> mock_client(std::shared_ptr<fluxburst::JobQueue> queue) {
+    auto client = std::make_unique<Client>(std::move(queue));
+    client->set_search_installed_dir(false);
+    client->add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
+    client->load("mock", {{"max_nodes", 8}});
+    return client;
+}
+
+// The fluxburst memo of each job, as `flux jobs` shows it.
+std::map<JobId, std::string> memos(test::SystemInstance& instance) {
+    auto r = instance.flux("jobs -a --no-header -o '{id.dec} {annotations.user.fluxburst}'");
+    std::map<JobId, std::string> out;
+    std::istringstream in(r.out);
+    for (std::string line; std::getline(in, line);) {
+        auto space = line.find(' ');
+        JobId id = std::stoull(line.substr(0, space));
+        std::string memo = space == std::string::npos ? "" : line.substr(space + 1);
+        while (!memo.empty() && memo.back() == ' ') memo.pop_back();
+        out[id] = memo;
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "FluxQueue lists pending jobs with their jobspecs, the cycle selects the burstable ones "
+    "and its memos show in flux jobs") {
+    Fixture f;
+    std::vector<JobId> burstable;
+    for (int i = 0; i < 3; ++i)
+        burstable.push_back(f.instance.submit("-N2 --setattr=burstable --job-name=sim true"));
+    JobId plain = f.instance.submit("-N2 --job-name=plain true");
+    f.instance.wait_pending(4);
+
+    auto queue = std::make_shared<FluxQueue>(f.instance.uri());
+    CHECK_THAT(queue->describe(), Catch::Contains(f.instance.uri()));
+    std::vector<QueueProblem> problems;
+    auto jobs = list(*queue, &problems);
+    CHECK(problems.empty());
+    REQUIRE(jobs.size() == 4);
+    CHECK(fluxburst::job_id(*jobs.front()) == burstable.front());  // job-list's order
+    for (const auto& j : jobs) {
+        CHECK((*j)["state"] == 8);
+        CHECK((*j)["nnodes"] == 2);
+        CHECK((*j)["spec"]["version"] == 1);
+        CHECK(fluxburst::job_is_burstable(*j) == (fluxburst::job_id(*j) != plain));
+    }
+
+    auto client = mock_client(queue);
+    fluxburst::BurstReport report = client->run_burst();
+    CHECK(report.jobs_seen == 4);
+    REQUIRE(report.assignments.size() == 3);
+    std::set<JobId> assigned;
+    for (const auto& a : report.assignments) {
+        assigned.insert(a.id);
+        CHECK(a.plugin == "mock");
+    }
+    CHECK(assigned == std::set<JobId>(burstable.begin(), burstable.end()));
+    REQUIRE(report.plugins.size() == 1);
+    CHECK(report.plugins[0].ok);
+
+    // The memo is in Flux, where `flux jobs` shows it.
+    auto shown = memos(f.instance);
+    for (JobId id : burstable) {
+        INFO("job " << id << ": " << shown[id]);
+        json memo = json::parse(shown[id]);
+        CHECK(memo["plugin"] == "mock");
+        CHECK(memo["time"].is_number());
+    }
+    CHECK(shown[plain].empty());
+
+    // lookup(), state() and the same jobs from a handle the program already holds.
+    JobPtr one = queue->lookup(burstable[1]);
+    REQUIRE(one);
+    CHECK((*one)["annotations"]["user"]["fluxburst"]["plugin"] == "mock");
+    CHECK(fluxburst::job_burst_plugin(*one) == std::optional<std::string>("mock"));
+    CHECK((*one)["spec"]["attributes"]["system"]["burstable"] == 1);
+    CHECK(queue->state(burstable[1]) == std::optional<std::string>("SCHED"));
+    CHECK_FALSE(queue->lookup(123456789));
+    CHECK_FALSE(queue->state(123456789));
+
+    flux_error_t error;
+    flux_t* h = flux_open_ex(f.instance.uri().c_str(), 0, &error);
+    REQUIRE(h);
+    {
+        FluxQueue::Options single;
+        single.streaming = false;  // the single-response form of job-list.list
+        FluxQueue borrowed(h, single);
+        CHECK(ids_of(list(borrowed)) == ids_of(jobs));
+        FluxQueue::Options narrow;
+        narrow.window = 1;
+        narrow.attrs = {"state", "nnodes", "annotations"};
+        FluxQueue one_at_a_time(h, narrow);
+        auto again = list(one_at_a_time);
+        CHECK(ids_of(again) == ids_of(jobs));
+        CHECK_FALSE(again.front()->contains("name"));
+    }
+    std::uint32_t size = 0;  // the borrowed handle is still open and usable
+    CHECK(flux_get_size(h, &size) == 0);
+    CHECK(size == 4);
+    flux_close(h);
+}
+
+TEST_CASE("No double burst: not after a controller restart, nor after the instance restarts") {
+    Fixture f;
+    JobId a = f.instance.submit("-N2 --setattr=burstable true");
+    JobId b = f.instance.submit("-N2 --setattr=burstable true");
+    f.instance.wait_pending(2);
+    {
+        auto client = mock_client(std::make_shared<FluxQueue>(f.instance.uri()));
+        CHECK(client->run_burst().assignments.size() == 2);
+    }
+    {  // a new controller process
+        auto client = mock_client(fluxburst::open_flux_queue(f.instance.uri()));
+        auto report = client->run_burst();
+        CHECK(report.jobs_seen == 2);
+        CHECK(report.selected.empty());
+        CHECK(report.plugins.empty());
+    }
+    // The instance itself restarts; the jobs and their memos come back from its state.
+    f.instance.stop();
+    f.instance.start_rank(0);
+    f.instance.wait_pending(2);
+    auto queue = std::make_shared<FluxQueue>(f.instance.uri());
+    auto jobs = list(*queue);
+    CHECK(ids_of(jobs) == std::set<JobId>{a, b});
+    auto report = mock_client(queue)->run_burst();
+    CHECK(report.jobs_seen == 2);
+    CHECK(report.selected.empty());
+    CHECK(report.plugins.empty());
+    // A new burstable job after the restart is selected, only it.
+    JobId c = f.instance.submit("-N2 --setattr=burstable true");
+    f.instance.wait_pending(3);
+    report = mock_client(queue)->run_burst();
+    REQUIRE(report.assignments.size() == 1);
+    CHECK(report.assignments[0].id == c);
+}
+
+TEST_CASE("A job that vanishes between the listing and its lookup is reported, not fatal") {
+    Fixture f;
+    std::vector<JobId> ids;
+    for (int i = 0; i < 4; ++i) ids.push_back(f.instance.submit("-N2 --setattr=burstable true"));
+    f.instance.wait_pending(4);
+    FluxQueue::Options one;
+    one.window = 1;  // lookups one at a time, so the job can vanish in between
+    auto queue = std::make_shared<FluxQueue>(f.instance.uri(), one);
+    Client client(queue);
+    client.set_search_installed_dir(false);
+    client.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
+    client.load("mock");
+    bool purged = false;
+    client.set_selector([&](const json& job) {
+        if (!purged) {  // while the first job is judged, the last one disappears for good
+            purged = true;
+            std::string victim = std::to_string(ids.back());
+            f.instance.flux("cancel " + victim);
+            f.instance.flux("job wait-event " + victim + " clean");
+            f.instance.flux("job purge --force " + victim);
+        }
+        return fluxburst::job_is_burstable(job) && !fluxburst::job_burst_plugin(job);
+    });
+    fluxburst::BurstReport report = client.run_burst();
+    CHECK(report.jobs_seen == 4);
+    CHECK(report.assignments.size() == 3);
+    REQUIRE(report.skipped.size() == 1);
+    CHECK_THAT(report.skipped[0].job, Catch::Contains(std::to_string(ids.back())));
+    CHECK_THAT(report.skipped[0].reason, Catch::Contains("vanished"));
+}
+
+TEST_CASE("A job that ends before it is marked: nothing is recorded, the next cycle goes on") {
+    Fixture f;
+    std::vector<JobId> ids;
+    for (int i = 0; i < 3; ++i) ids.push_back(f.instance.submit("-N2 --setattr=burstable true"));
+    f.instance.wait_pending(3);
+    auto queue = std::make_shared<FluxQueue>(f.instance.uri());
+    Client client(queue);
+    client.set_search_installed_dir(false);
+    client.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
+    client.load("mock");
+    client.set_selector([&](const json& job) {
+        if (fluxburst::job_id(job) == ids[1]) f.instance.flux("cancel " + std::to_string(ids[1]));
+        return fluxburst::job_is_burstable(job) && !fluxburst::job_burst_plugin(job);
+    });
+    try {
+        client.run_burst();
+        FAIL("expected QueueError");
+    } catch (const QueueError& e) {
+        CHECK_THAT(e.what(), Catch::Contains(std::to_string(ids[1])));
+        CHECK_THAT(e.what(), Catch::Contains("inactive"));
+        CHECK_THAT(e.what(), Catch::Contains("removed"));
+    }
+    // All or nothing: no memo is left on the others, and no plugin ran.
+    auto wait = queue->wait_inactive({ids[1]}, 30);
+    CHECK(wait.complete());
+    for (const auto& [id, memo] : memos(f.instance)) CHECK(memo.empty());
+    CHECK(client.plugin("mock")->accepted_jobs().empty());
+    client.reset_selector();
+    auto report = client.run_burst();
+    CHECK(report.assignments.size() == 2);
+}
+
+TEST_CASE("wait_inactive waits for jobs to end, without polling, within a timeout") {
+    Fixture f;
+    JobId quick = f.instance.submit("-N1 sleep 0.5");
+    JobId stuck = f.instance.submit("-N2 true");
+    FluxQueue queue(f.instance.uri());
+    auto r = queue.wait_inactive({quick}, 60);
+    CHECK(r.complete());
+    CHECK(r.inactive == std::vector<JobId>{quick});
+    CHECK(queue.state(quick) == std::optional<std::string>("INACTIVE"));
+
+    auto t0 = std::chrono::steady_clock::now();
+    r = queue.wait_inactive({stuck, quick, 987654321}, 0.5);
+    double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    CHECK(waited < 5);
+    CHECK(r.active == std::vector<JobId>{stuck});
+    CHECK(r.inactive == std::vector<JobId>{quick});
+    REQUIRE(r.problems.size() == 1);
+    CHECK_THAT(r.problems[0].where, Catch::Contains("987654321"));
+}
+
+TEST_CASE("FluxQueue::resources: free, allocated and down nodes with host names") {
+    Fixture f;
+    FluxQueue queue(f.instance.uri());
+    fluxburst::ResourceStatus s = queue.resources();
+    CHECK(s.total_nodes() == 4);
+    CHECK(s.free == std::vector<std::int64_t>{0});
+    CHECK(s.down == std::vector<std::int64_t>{1, 2, 3});
+    CHECK(s.offline == std::vector<std::int64_t>{1, 2, 3});
+    CHECK(s.host_names(s.down) == std::vector<std::string>{"fake1", "fake2", "fake3"});
+    f.instance.start_rank(2);
+    f.instance.wait_online(2, true);
+    JobId sleeper = f.instance.submit("-N1 --requires=host:fake2 sleep 300");
+    f.instance.flux("job wait-event " + std::to_string(sleeper) + " start");
+    s = queue.resources();
+    CHECK(s.free == std::vector<std::int64_t>{0});
+    CHECK(s.allocated == std::vector<std::int64_t>{2});
+    CHECK(s.down == std::vector<std::int64_t>{1, 3});
+    f.instance.flux("cancel " + std::to_string(sleeper));
+}
+
+TEST_CASE("An unreachable instance is a clear error naming its URI") {
+    test::TempDir dir;
+    std::string uri = "local://" + dir.path() + "/no-broker-here";
+    CHECK_THROWS_WITH(FluxQueue(uri), Catch::Contains(uri) && Catch::Contains("cannot connect"));
+    test::EnvVar env("FLUX_URI", uri.c_str());
+    CHECK_THROWS_WITH(FluxQueue(), Catch::Contains(uri));
+    CHECK_THROWS_WITH(fluxburst::open_flux_queue(), Catch::Contains(uri));
+}
