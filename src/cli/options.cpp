@@ -13,6 +13,12 @@ const char* const description =
     "jobs to plugins (a simulated cluster, down nodes of the instance, clouds), and let\n"
     "the plugins that accepted jobs bring up the resources. Usable as `flux burst`.";
 
+#if FLUXBURST_HAVE_FLUX
+#define FLUXBURST_FLUX_NOTE ""
+#else
+#define FLUXBURST_FLUX_NOTE "\n  This build has no live Flux queue, so one of the others is needed."
+#endif
+
 const char* const footer = R"(Examples:
   flux-burst run --mock                         one cycle on the built-in sample (mock queue and plugin)
   flux-burst select --jobs jobs.json --plugin mock
@@ -22,8 +28,9 @@ const char* const footer = R"(Examples:
   flux-burst plugins mock
 
 Jobs: --jobs FILE (a JSON array of jobs, or {"jobs": [...]}), or --mock (an in-memory
-  queue holding one sample burstable job), or `jobs` in the config file's [burst] table.
-  This build has no live Flux queue, so one of these is needed.
+  queue holding one sample burstable job), or `jobs` in the config file's [burst] table;
+  with none of these, inside a Flux instance (FLUX_URI set, as in `flux burst run`), the
+  instance's pending jobs (memos mark the jobs scheduled). )" FLUXBURST_FLUX_NOTE R"(
 
 Plugins: --plugin NAME (repeatable, in load order), else `plugins` in [burst] of the
   config file, else `mock` when --mock is given. Searched in FLUXBURST_PLUGIN_PATH, then

@@ -1,6 +1,12 @@
 #include "queue_choice.hpp"
 
 #include <fluxburst/config.hpp>
+#include <fluxburst/error.hpp>
+#include <fluxburst/flux.hpp>
+
+#include <cstdlib>
+
+#include <fmt/format.h>
 
 #include "exit_codes.hpp"
 
@@ -13,10 +19,19 @@ std::shared_ptr<JobQueue> choose_queue(const QueueChoice& choice) {
     if (choice.mock) return std::make_shared<MockQueue>();
     if (!choice.config_jobs.empty()) return std::make_shared<FileQueue>(choice.config_jobs);
     if (!choice.required) return nullptr;
-    throw UsageError(
+    const char* uri = std::getenv("FLUX_URI");
+    if (FLUXBURST_HAVE_FLUX && uri && *uri) {
+        try {
+            return open_flux_queue(uri);  // the enclosing instance, as `flux burst run`
+        } catch (const Error& e) {
+            throw RuntimeError(e.what());  // names the URI
+        }
+    }
+    throw UsageError(fmt::format(
         "no job source: give --jobs FILE (a JSON file of jobs), --mock (the built-in sample "
-        "queue), or 'jobs' in the [burst] table of a --config file; this build reads no live "
-        "Flux queue");
+        "queue), or 'jobs' in the [burst] table of a --config file{}",
+        FLUXBURST_HAVE_FLUX ? ", or run inside a Flux instance (FLUX_URI is not set)"
+                            : "; this build reads no live Flux queue"));
 }
 
 }  // namespace fluxburst::cli

@@ -29,7 +29,7 @@ test -f "$prefix/include/fluxburst/flux.hpp"
 # the prefix without LD_LIBRARY_PATH and finds the installed plugins.
 for cmd in "$prefix/bin/flux-burst" "$prefix/libexec/flux/cmd/flux-burst"; do
   test -x "$cmd"
-  env -u LD_LIBRARY_PATH -u FLUXBURST_PLUGIN_PATH "$cmd" plugins | grep -q "^mock  0.1.0 .*$prefix/.*libfluxburst_mock.so"
+  env -u LD_LIBRARY_PATH -u FLUXBURST_PLUGIN_PATH "$cmd" plugins | grep -Eq "^mock +0.1.0 .*$prefix/.*libfluxburst_mock.so"
   env -u LD_LIBRARY_PATH -u FLUXBURST_PLUGIN_PATH "$cmd" run --mock | grep -q "ok: created cluster mock-0 with 4 nodes"
 done
 
