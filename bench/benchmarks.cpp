@@ -15,7 +15,8 @@ namespace {
 
 std::string bench_dir() {
     static std::string dir = [] {
-        std::string tmpl = std::filesystem::temp_directory_path().string() + "/fluxburst-bench-XXXXXX";
+        std::string tmpl =
+            std::filesystem::temp_directory_path().string() + "/fluxburst-bench-XXXXXX";
         if (!::mkdtemp(tmpl.data())) std::abort();
         return tmpl;
     }();
@@ -45,7 +46,8 @@ void BM_CycleFileQueue(benchmark::State& state) {
     std::string work = bench_dir() + "/work-" + std::to_string(n) + ".json";
     for (auto _ : state) {
         state.PauseTiming();
-        std::filesystem::copy_file(original, work, std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::copy_file(original, work,
+                                   std::filesystem::copy_options::overwrite_existing);
         fluxburst::Client client(std::make_shared<fluxburst::FileQueue>(work));
         client.load("mock", {{"max_nodes", 16}});
         state.ResumeTiming();

@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[1], "file") == 0) {
         queue = std::make_shared<fluxburst::FileQueue>(argv[2]);
     } else {
-        queue = std::make_shared<fluxburst::MockQueue>(bench::make_jobs(1, std::strtoull(argv[2], nullptr, 10)));
+        queue = std::make_shared<fluxburst::MockQueue>(
+            bench::make_jobs(1, std::strtoull(argv[2], nullptr, 10)));
     }
     fluxburst::Client client(queue);
     client.load("mock", {{"max_nodes", 16}});
@@ -33,11 +34,12 @@ int main(int argc, char** argv) {
     double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     struct rusage ru {};
     ::getrusage(RUSAGE_SELF, &ru);
-    std::printf("{\"jobs\": %zu, \"selected\": %zu, \"assigned\": %zu, \"seconds\": %.4f, "
-                "\"jobs_per_second\": %.0f, \"peak_rss_mb\": %.1f, \"list_select\": %.4f, "
-                "\"schedule\": %.4f, \"mark\": %.4f, \"run\": %.4f}\n",
-                report.jobs_seen, report.selected.size(), report.assignments.size(), wall,
-                report.jobs_seen / wall, ru.ru_maxrss / 1024.0, report.timings.list_select,
-                report.timings.schedule, report.timings.mark, report.timings.run);
+    std::printf(
+        "{\"jobs\": %zu, \"selected\": %zu, \"assigned\": %zu, \"seconds\": %.4f, "
+        "\"jobs_per_second\": %.0f, \"peak_rss_mb\": %.1f, \"list_select\": %.4f, "
+        "\"schedule\": %.4f, \"mark\": %.4f, \"run\": %.4f}\n",
+        report.jobs_seen, report.selected.size(), report.assignments.size(), wall,
+        report.jobs_seen / wall, ru.ru_maxrss / 1024.0, report.timings.list_select,
+        report.timings.schedule, report.timings.mark, report.timings.run);
     return report.ok() ? 0 : 1;
 }

@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
     char* end = nullptr;
     unsigned long long count = std::strtoull(argv[1], &end, 10);
     if (*end || count == 0) {
-        std::cerr << "fluxburst-make-queue: JOBS must be a positive number, got '" << argv[1] << "'\n";
+        std::cerr << "fluxburst-make-queue: JOBS must be a positive number, got '" << argv[1]
+                  << "'\n";
         return 2;
     }
     std::uint64_t seed = argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1;

@@ -30,8 +30,14 @@ nlohmann::json make_job(std::uint64_t seed, std::size_t index) {
                              {"shell",
                               {{"options",
                                 {{"rlimit",
-                                  {{"cpu", -1}, {"fsize", -1}, {"data", -1}, {"stack", 8388608},
-                                   {"core", 0}, {"nofile", 20000}, {"as", -1}, {"rss", -1},
+                                  {{"cpu", -1},
+                                   {"fsize", -1},
+                                   {"data", -1},
+                                   {"stack", 8388608},
+                                   {"core", 0},
+                                   {"nofile", 20000},
+                                   {"as", -1},
+                                   {"rss", -1},
                                    {"nproc", 96365}}}}}}}};
     // flux submit copies the submitter's environment into the jobspec.
     system["environment"] = {{"HOME", "/home/user"},
@@ -67,7 +73,10 @@ nlohmann::json make_job(std::uint64_t seed, std::size_t index) {
                     {"count", cores},
                     {"with", {{{"type", "core"}, {"count", 1}}}},
                     {"label", "task"}}}}}}},
-              {"tasks", {{{"command", {name, "--input", "in.dat"}}, {"slot", "task"}, {"count", {{"per_slot", 1}}}}}},
+              {"tasks",
+               {{{"command", {name, "--input", "in.dat"}},
+                 {"slot", "task"},
+                 {"count", {{"per_slot", 1}}}}}},
               {"attributes", {{"system", system}}},
               {"version", 1}}}};
 }

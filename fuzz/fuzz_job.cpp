@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         fluxburst::mark_job_scheduled(marked, "fuzz");
         if (fluxburst::selectors::burstable()(marked)) std::abort();  // never selected twice
     }
-    fluxburst::Client client(std::make_shared<fluxburst::MockQueue>(std::vector<nlohmann::json>{job}));
+    fluxburst::Client client(
+        std::make_shared<fluxburst::MockQueue>(std::vector<nlohmann::json>{job}));
     client.set_search_installed_dir(false);
     auto report = client.run_burst();
     if (shape && report.skipped.size() != 1) std::abort();

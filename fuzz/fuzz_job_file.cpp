@@ -74,7 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         queue.for_each_job([&](fluxburst::JobPtr) { ++after; }, [](fluxburst::QueueProblem) {});
         for (const auto& m : marks) {
             auto job = queue.lookup(m.id);
-            if (!job || fluxburst::job_burst_plugin(*job) != std::optional<std::string>("fuzz")) std::abort();
+            if (!job || fluxburst::job_burst_plugin(*job) != std::optional<std::string>("fuzz"))
+                std::abort();
         }
     } catch (const fluxburst::Error&) {
     }

@@ -9,10 +9,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const uint8_t* sep = static_cast<const uint8_t*>(std::memchr(data, 0, size));
     const uint8_t* end = data + size;
     nlohmann::json schema_json = nlohmann::json::parse(data, sep ? sep : end, nullptr, false);
-    std::string rest = sep ? std::string(reinterpret_cast<const char*>(sep + 1), end - sep - 1) : "";
+    std::string rest =
+        sep ? std::string(reinterpret_cast<const char*>(sep + 1), end - sep - 1) : "";
     fluxburst::ParamSchema schema;
     try {
-        schema = fluxburst::schema_from_json(schema_json.is_discarded() ? nlohmann::json() : schema_json, "fuzz");
+        schema = fluxburst::schema_from_json(
+            schema_json.is_discarded() ? nlohmann::json() : schema_json, "fuzz");
     } catch (const fluxburst::ParamError&) {
         schema = {{"max_nodes", fluxburst::ParamType::Integer, 8, false, ""},
                   {"hosts", fluxburst::ParamType::List, nullptr, false, ""},
@@ -21,8 +23,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                   {"name", fluxburst::ParamType::String, nullptr, true, ""}};
     }
     // The schema must survive a round trip.
-    if (fluxburst::schema_to_json(fluxburst::schema_from_json(fluxburst::schema_to_json(schema), "fuzz")) !=
-        fluxburst::schema_to_json(schema))
+    if (fluxburst::schema_to_json(fluxburst::schema_from_json(
+            fluxburst::schema_to_json(schema), "fuzz")) != fluxburst::schema_to_json(schema))
         std::abort();
     for (const auto& spec : schema) {
         try {

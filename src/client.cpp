@@ -84,8 +84,9 @@ struct Client::Impl {
         }
         std::vector<std::string> names;
         for (const auto& f : found) names.push_back(f.name);
-        std::string msg = fmt::format("unknown plugin '{}': no libfluxburst_{}.so in {}", name, name,
-                                      dirs.empty() ? "(no directories)" : text::join(dirs, ":"));
+        std::string msg =
+            fmt::format("unknown plugin '{}': no libfluxburst_{}.so in {}", name, name,
+                        dirs.empty() ? "(no directories)" : text::join(dirs, ":"));
         std::string close = text::closest_match(name, names);
         if (!close.empty()) msg += fmt::format("; did you mean '{}'?", close);
         msg += names.empty() ? "; no plugins were found (set FLUXBURST_PLUGIN_PATH)"
@@ -117,11 +118,17 @@ void Client::set_queue(std::shared_ptr<JobQueue> queue) {
     impl_->queue = std::move(queue);
 }
 
-JobQueue& Client::queue() const { return *impl_->queue; }
+JobQueue& Client::queue() const {
+    return *impl_->queue;
+}
 
-void Client::add_plugin_dir(const std::string& dir) { impl_->extra_dirs.push_back(dir); }
+void Client::add_plugin_dir(const std::string& dir) {
+    impl_->extra_dirs.push_back(dir);
+}
 
-void Client::set_search_installed_dir(bool search) { impl_->search_installed = search; }
+void Client::set_search_installed_dir(bool search) {
+    impl_->search_installed = search;
+}
 
 std::string Client::installed_plugin_dir() {
     // Relative to where this libfluxburst.so is, so that an installed tree can be
@@ -156,9 +163,10 @@ std::vector<PluginDescription> Client::discover() const {
 BurstPlugin& Client::load(const std::string& name, const nlohmann::json& params,
                           const nlohmann::json& overrides) {
     if (plugin(name))
-        throw PluginError(fmt::format("plugin '{}' is already loaded; a plugin can be loaded once "
-                                      "per client",
-                                      name));
+        throw PluginError(
+            fmt::format("plugin '{}' is already loaded; a plugin can be loaded once "
+                        "per client",
+                        name));
     loader::Found f = impl_->find(name, plugin_dirs());
     auto loaded = loader::load(f, params, overrides);
     BurstPlugin& p = loaded->plugin();
@@ -172,7 +180,9 @@ nlohmann::json Client::resolve_params(const std::string& name, const nlohmann::j
     return loader::resolve_params(impl_->find(name, plugin_dirs()), params, overrides);
 }
 
-std::vector<BurstPlugin*> Client::plugins() const { return impl_->plugin_list(); }
+std::vector<BurstPlugin*> Client::plugins() const {
+    return impl_->plugin_list();
+}
 
 BurstPlugin* Client::plugin(const std::string& name) const {
     for (const auto& l : impl_->loaded) {
@@ -197,7 +207,9 @@ void Client::set_ordering(Ordering ordering) {
     impl_->ordering = std::move(ordering);
 }
 
-void Client::reset_ordering() { impl_->ordering = ordering::in_order(); }
+void Client::reset_ordering() {
+    impl_->ordering = ordering::in_order();
+}
 
 BurstReport Client::Impl::cycle(bool commit) {
     auto log = logger();
@@ -243,9 +255,12 @@ BurstReport Client::Impl::cycle(bool commit) {
             }
         }
         if (!taker) {
-            if (all.empty()) reasons.push_back("no plugins are loaded");
-            else if (offered.empty() && reasons.empty()) reasons.push_back("the ordering offered it to no plugin");
-            report.unmatched.push_back(Unmatched{id, job_name(*job), job_nodes(*job), std::move(reasons)});
+            if (all.empty())
+                reasons.push_back("no plugins are loaded");
+            else if (offered.empty() && reasons.empty())
+                reasons.push_back("the ordering offered it to no plugin");
+            report.unmatched.push_back(
+                Unmatched{id, job_name(*job), job_nodes(*job), std::move(reasons)});
         } else {
             report.assignments.push_back(
                 Assignment{id, job_name(*job), job_nodes(*job), job_tasks(*job), taker->name()});
@@ -261,8 +276,8 @@ BurstReport Client::Impl::cycle(bool commit) {
     // 1-2. Read the queue one job at a time: judge it, and place a selected job at
     // once, so that only accepted jobs are kept (memory does not grow with the
     // jobs that are not selected or not accepted).
-    std::size_t entry = 0;        // position of the current entry in the queue
-    bool counted = false;         // `want` already counted the current entry
+    std::size_t entry = 0;  // position of the current entry in the queue
+    bool counted = false;   // `want` already counted the current entry
     JobWanted want;
     if (default_selector) {
         // The default selector needs only a job's summary: let the queue skip
@@ -309,8 +324,9 @@ BurstReport Client::Impl::cycle(bool commit) {
         want);
     report.timings.schedule = schedule_seconds;
     report.timings.list_select = seconds_since(start) - schedule_seconds;
-    log->info("{}: {} jobs read, {} selected, {} accepted, {} skipped", report.queue, report.jobs_seen,
-              report.selected.size(), report.assignments.size(), report.skipped.size());
+    log->info("{}: {} jobs read, {} selected, {} accepted, {} skipped", report.queue,
+              report.jobs_seen, report.selected.size(), report.assignments.size(),
+              report.skipped.size());
     if (!commit || accepted.empty()) {
         report.timings.total = seconds_since(start);
         return report;
@@ -337,17 +353,21 @@ BurstReport Client::Impl::cycle(bool commit) {
         if (request.jobs.empty()) continue;
         auto& mine = detail::PluginAccess::accepted(*p);
         mine.insert(mine.end(), request.jobs.begin(), request.jobs.end());
-        report.plugins.push_back(
-            guarded(*p, "run", request.jobs.size(), request.nodes, [&] { return p->run(request); }));
+        report.plugins.push_back(guarded(*p, "run", request.jobs.size(), request.nodes,
+                                         [&] { return p->run(request); }));
     }
     report.timings.run = seconds_since(t_run);
     report.timings.total = seconds_since(start);
     return report;
 }
 
-BurstReport Client::run_burst() { return impl_->cycle(true); }
+BurstReport Client::run_burst() {
+    return impl_->cycle(true);
+}
 
-BurstReport Client::plan_burst() { return impl_->cycle(false); }
+BurstReport Client::plan_burst() {
+    return impl_->cycle(false);
+}
 
 BurstReport Client::request_burst(const std::string& name, std::int64_t nodes, std::int64_t tasks) {
     BurstPlugin* p = plugin(name);
@@ -357,8 +377,12 @@ BurstReport Client::request_burst(const std::string& name, std::int64_t nodes, s
         throw PluginError(fmt::format("request_burst: plugin '{}' is not loaded (loaded: {})", name,
                                       names.empty() ? "none" : text::join(names, ", ")));
     }
-    if (nodes < 1) throw Error(fmt::format("request_burst: plugin '{}': nodes must be at least 1, got {}", name, nodes));
-    if (tasks < 0) throw Error(fmt::format("request_burst: plugin '{}': tasks must not be negative, got {}", name, tasks));
+    if (nodes < 1)
+        throw Error(fmt::format("request_burst: plugin '{}': nodes must be at least 1, got {}",
+                                name, nodes));
+    if (tasks < 0)
+        throw Error(fmt::format("request_burst: plugin '{}': tasks must not be negative, got {}",
+                                name, tasks));
     BurstReport report;
     report.queue = impl_->queue->describe();
     auto start = Clock::now();
@@ -378,7 +402,8 @@ BurstReport Client::run_unburst(const std::string& name) {
     auto start = Clock::now();
     for (BurstPlugin* p : plugins()) {
         if (!name.empty() && p->name() != name) continue;
-        report.plugins.push_back(guarded(*p, "unburst", p->accepted_jobs().size(), 0, [&] { return p->unburst(); }));
+        report.plugins.push_back(
+            guarded(*p, "unburst", p->accepted_jobs().size(), 0, [&] { return p->unburst(); }));
     }
     report.timings.run = report.timings.total = seconds_since(start);
     return report;

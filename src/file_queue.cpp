@@ -36,7 +36,9 @@ FileQueue::FileQueue(std::string path) : path_(std::move(path)) {}
 
 FileQueue::~FileQueue() = default;
 
-std::string FileQueue::describe() const { return fmt::format("jobs file '{}'", path_); }
+std::string FileQueue::describe() const {
+    return fmt::format("jobs file '{}'", path_);
+}
 
 void FileQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
                              const std::function<void(QueueProblem problem)>& problem) {
@@ -71,7 +73,8 @@ std::size_t FileQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
         }
         if (!want) {
             auto it = job.is_object() ? job.find("id") : job.end();
-            if (it != job.end() && it->is_number_integer() && (it->is_number_unsigned() || it->get<std::int64_t>() >= 0))
+            if (it != job.end() && it->is_number_integer() &&
+                (it->is_number_unsigned() || it->get<std::int64_t>() >= 0))
                 remember(listing->ranges, it->get<JobId>(), element);
         }
         visit(std::make_shared<const nlohmann::json>(std::move(job)));
@@ -91,7 +94,9 @@ JobPtr FileQueue::lookup(JobId id) {
     return found;
 }
 
-std::optional<std::string> FileQueue::state(JobId id) { return JobQueue::state(id); }
+std::optional<std::string> FileQueue::state(JobId id) {
+    return JobQueue::state(id);
+}
 
 void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     if (marks.empty()) return;
@@ -120,16 +125,18 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         seen[mark.id] = true;
         auto it = ranges->find(mark.id);
         if (it == ranges->end())
-            throw QueueError(fmt::format("{}: cannot mark job {} ({}) scheduled: the file no longer "
-                                         "holds it; nothing was written",
-                                         describe(), mark.id, job_id_f58(mark.id)));
+            throw QueueError(
+                fmt::format("{}: cannot mark job {} ({}) scheduled: the file no longer "
+                            "holds it; nothing was written",
+                            describe(), mark.id, job_id_f58(mark.id)));
         const Range& r = it->second;
         job_file::Element element{r.index, std::string_view(text.bytes.data() + r.offset, r.length),
                                   r.offset, end_capacity - r.offset};
         nlohmann::json job = job_file::to_json(element);
         if (auto bad = check_job_shape(job))
-            throw QueueError(fmt::format("{}: cannot mark job {} scheduled: {}; nothing was written",
-                                         describe(), mark.id, *bad));
+            throw QueueError(
+                fmt::format("{}: cannot mark job {} scheduled: {}; nothing was written", describe(),
+                            mark.id, *bad));
         mark_job_scheduled(job, mark.plugin);
         patches.push_back(Patch{r, job.dump()});
     }

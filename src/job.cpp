@@ -23,14 +23,16 @@ const nlohmann::json* system_attrs(const nlohmann::json& job) {
 }
 
 // Walk a jobspec resource list, multiplying counts down to `type`.
-std::int64_t count_type(const nlohmann::json& resources, const std::string& type, std::int64_t mult) {
+std::int64_t count_type(const nlohmann::json& resources, const std::string& type,
+                        std::int64_t mult) {
     if (!resources.is_array()) return 0;
     std::int64_t total = 0;
     for (const auto& r : resources) {
         if (!r.is_object()) continue;
         std::int64_t count = 1;
         if (auto c = r.find("count"); c != r.end()) {
-            if (c->is_number_integer()) count = c->get<std::int64_t>();
+            if (c->is_number_integer())
+                count = c->get<std::int64_t>();
             else if (c->is_object() && c->contains("min") && (*c)["min"].is_number_integer())
                 count = (*c)["min"].get<std::int64_t>();
         }
@@ -51,14 +53,16 @@ bool positive_int(const nlohmann::json* v) {
 }  // namespace
 
 std::optional<std::string> check_job_shape(const nlohmann::json& job) {
-    if (!job.is_object()) return fmt::format("a job must be a JSON object, got {}", job.type_name());
+    if (!job.is_object())
+        return fmt::format("a job must be a JSON object, got {}", job.type_name());
     const auto* id = member(job, "id");
     if (!id) return std::string("job has no 'id'");
     if (!id->is_number_unsigned() && !(id->is_number_integer() && id->get<std::int64_t>() >= 0))
         return fmt::format("job 'id' must be a non-negative integer, got {}", id->dump());
     const auto* spec = member(job, "spec");
     if (!spec) return std::string("job has no 'spec' (jobspec)");
-    if (!spec->is_object()) return fmt::format("job 'spec' must be an object, got {}", spec->type_name());
+    if (!spec->is_object())
+        return fmt::format("job 'spec' must be an object, got {}", spec->type_name());
     if (const auto* res = member(*spec, "resources"); res && !res->is_array())
         return std::string("job 'spec.resources' must be a list");
     if (const auto* attrs = member(*spec, "attributes")) {
@@ -77,7 +81,8 @@ std::optional<std::string> check_job_shape(const nlohmann::json& job) {
 
 JobId job_id(const nlohmann::json& job) {
     const auto* id = member(job, "id");
-    if (!id || !id->is_number_integer() || (!id->is_number_unsigned() && id->get<std::int64_t>() < 0))
+    if (!id || !id->is_number_integer() ||
+        (!id->is_number_unsigned() && id->get<std::int64_t>() < 0))
         throw Error("job has no valid integer 'id'");
     return id->get<JobId>();
 }
@@ -136,7 +141,8 @@ std::optional<std::string> job_burst_plugin(const nlohmann::json& job) {
     const auto* user = ann ? member(*ann, "user") : nullptr;
     const auto* fb = user ? member(*user, "fluxburst") : nullptr;
     if (fb) {
-        if (const auto* p = member(*fb, "plugin"); p && p->is_string()) return p->get<std::string>();
+        if (const auto* p = member(*fb, "plugin"); p && p->is_string())
+            return p->get<std::string>();
         return std::string("unknown");
     }
     return std::nullopt;
@@ -150,14 +156,22 @@ void mark_job_scheduled(nlohmann::json& job, const std::string& plugin) {
 
 std::string job_state_name(std::int64_t state) {
     switch (state) {
-        case 1: return "NEW";
-        case 2: return "DEPEND";
-        case 4: return "PRIORITY";
-        case 8: return "SCHED";
-        case 16: return "RUN";
-        case 32: return "CLEANUP";
-        case 64: return "INACTIVE";
-        default: return "UNKNOWN";
+        case 1:
+            return "NEW";
+        case 2:
+            return "DEPEND";
+        case 4:
+            return "PRIORITY";
+        case 8:
+            return "SCHED";
+        case 16:
+            return "RUN";
+        case 32:
+            return "CLEANUP";
+        case 64:
+            return "INACTIVE";
+        default:
+            return "UNKNOWN";
     }
 }
 
@@ -176,8 +190,10 @@ std::string job_id_f58(JobId id) {
 std::optional<JobId> parse_job_id(const std::string& text) {
     if (text.empty()) return std::nullopt;
     std::string digits;
-    if (text.rfind("\xc6\x92", 0) == 0) digits = text.substr(2);
-    else if (text[0] == 'f') digits = text.substr(1);
+    if (text.rfind("\xc6\x92", 0) == 0)
+        digits = text.substr(2);
+    else if (text[0] == 'f')
+        digits = text.substr(1);
     if (!digits.empty()) {
         unsigned __int128 v = 0;
         for (char c : digits) {

@@ -45,9 +45,12 @@ nlohmann::json convert(od::value v);
 
 nlohmann::json convert_number(od::value& v) {
     switch (v.get_number_type().value()) {
-        case od::number_type::signed_integer: return v.get_int64().value();
-        case od::number_type::unsigned_integer: return v.get_uint64().value();
-        default: return v.get_double().value();
+        case od::number_type::signed_integer:
+            return v.get_int64().value();
+        case od::number_type::unsigned_integer:
+            return v.get_uint64().value();
+        default:
+            return v.get_double().value();
     }
 }
 
@@ -68,9 +71,12 @@ nlohmann::json convert(od::value v) {
             for (auto item : v.get_array()) out.push_back(convert(item.value()));
             return out;
         }
-        case od::json_type::number: return convert_number(v);
-        case od::json_type::string: return std::string(v.get_string().value());
-        case od::json_type::boolean: return v.get_bool().value();
+        case od::json_type::number:
+            return convert_number(v);
+        case od::json_type::string:
+            return std::string(v.get_string().value());
+        case od::json_type::boolean:
+            return v.get_bool().value();
         case od::json_type::null:
             if (!v.is_null().value()) throw simdjson::simdjson_error(simdjson::INCORRECT_TYPE);
             return nullptr;
@@ -110,17 +116,20 @@ od::document iterate(const Element& element) {
 
 Text load(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw QueueError(fmt::format("cannot read jobs file '{}': {}", path, std::strerror(errno)));
+    if (fd < 0)
+        throw QueueError(fmt::format("cannot read jobs file '{}': {}", path, std::strerror(errno)));
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         int err = errno;
         ::close(fd);
-        throw QueueError(fmt::format("cannot read jobs file '{}': {}", path,
-                                     S_ISDIR(st.st_mode) ? "it is a directory" : std::strerror(err)));
+        throw QueueError(
+            fmt::format("cannot read jobs file '{}': {}", path,
+                        S_ISDIR(st.st_mode) ? "it is a directory" : std::strerror(err)));
     }
-    Text text{simdjson::padded_string(static_cast<std::size_t>(st.st_size)),
-              FileId{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
-                     static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec}};
+    Text text{
+        simdjson::padded_string(static_cast<std::size_t>(st.st_size)),
+        FileId{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+               static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec}};
     std::size_t done = 0;
     while (done < text.bytes.size()) {
         ssize_t n = ::read(fd, text.bytes.data() + done, text.bytes.size() - done);
@@ -144,7 +153,8 @@ std::string describe_malformed(const std::string& path, const Text& text) {
         path, where.empty() ? "a malformed element" : where);
 }
 
-void scan(const std::string& path, const Text& text, const std::function<void(const Element&)>& visit) {
+void scan(const std::string& path, const Text& text,
+          const std::function<void(const Element&)>& visit) {
     std::string_view all(text.bytes.data(), text.bytes.size());
     if (all.find_first_not_of(" \t\r\n") == std::string_view::npos)
         throw QueueError(fmt::format(
@@ -185,9 +195,10 @@ void scan(const std::string& path, const Text& text, const std::function<void(co
             std::size_t index = 0;
             for (auto item : doc.get_array()) element(index++, item.value());
         } else {
-            throw QueueError(fmt::format(
-                "jobs file '{}' holds a single value; expected an array of jobs or {{\"jobs\": [...]}}",
-                path));
+            throw QueueError(
+                fmt::format("jobs file '{}' holds a single value; expected an array of jobs or "
+                            "{{\"jobs\": [...]}}",
+                            path));
         }
         if (const char* loc = nullptr; !doc.current_location().get(loc)) {
             std::string_view rest(loc, static_cast<std::size_t>(base + text.bytes.size() - loc));
@@ -204,7 +215,8 @@ nlohmann::json to_json(const Element& element) {
         od::document doc = iterate(element);
         switch (doc.type().value()) {
             case od::json_type::object:
-            case od::json_type::array: return convert(doc.get_value().value());
+            case od::json_type::array:
+                return convert(doc.get_value().value());
             default:
                 // A scalar element: let nlohmann read it (it is not a job anyway).
                 return nlohmann::json::parse(element.raw);
@@ -240,8 +252,10 @@ bool truthy(od::value v) {
     od::json_type t;
     if (v.type().get(t)) return true;
     switch (t) {
-        case od::json_type::null: return false;
-        case od::json_type::boolean: return v.get_bool().value_unsafe();
+        case od::json_type::null:
+            return false;
+        case od::json_type::boolean:
+            return v.get_bool().value_unsafe();
         case od::json_type::number: {
             double d = 0;
             return v.get_double().get(d) || d != 0;
@@ -250,7 +264,8 @@ bool truthy(od::value v) {
             std::string_view s;
             return v.get_string().get(s) || !s.empty();
         }
-        default: return true;
+        default:
+            return true;
     }
 }
 }  // namespace
@@ -285,7 +300,8 @@ void summarize(const Element& element, JobSummary& summary, bool& has_id, std::u
                     od::object user;
                     if (a.value().get_object().get(user)) continue;
                     for (auto u : user) {
-                        if (u.unescaped_key().value() == "fluxburst") summary.burst_scheduled = true;
+                        if (u.unescaped_key().value() == "fluxburst")
+                            summary.burst_scheduled = true;
                     }
                 }
             } else if (key == "spec") {
@@ -305,7 +321,8 @@ void summarize(const Element& element, JobSummary& summary, bool& has_id, std::u
                             if (a.value().get_object().get(sys)) return;
                             for (auto f : sys) {
                                 std::string_view fkey = f.unescaped_key().value();
-                                if (fkey == "burstable") summary.burstable = truthy(f.value());
+                                if (fkey == "burstable")
+                                    summary.burstable = truthy(f.value());
                                 else if (fkey == "burst-scheduled") {
                                     od::json_type ft;
                                     od::value fv = f.value();

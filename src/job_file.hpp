@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
 #include <simdjson.h>
+#include <nlohmann/json.hpp>
 
 #include <fluxburst/queue.hpp>
 
@@ -51,7 +51,8 @@ Text load(const std::string& path);
 /// Walk the jobs of a loaded file, calling `visit` for each element. Throws
 /// QueueError naming the file and the position when it is empty, not JSON or of
 /// the wrong shape.
-void scan(const std::string& path, const Text& text, const std::function<void(const Element&)>& visit);
+void scan(const std::string& path, const Text& text,
+          const std::function<void(const Element&)>& visit);
 
 /// The full error message for a malformed file, with line and column.
 std::string describe_malformed(const std::string& path, const Text& text);

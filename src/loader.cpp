@@ -35,13 +35,15 @@ bool ends_with(const std::string& s, const std::string& end) {
 // could have replaced, as PAM and Slurm do for their modules.
 std::string unsafe_reason(const std::string& path, const struct stat& st) {
     if (st.st_mode & S_IWOTH)
-        return fmt::format("'{}' is writable by every user (mode {:o}); refusing to load code from "
-                           "it: run chmod o-w '{}'",
-                           path, st.st_mode & 07777, path);
+        return fmt::format(
+            "'{}' is writable by every user (mode {:o}); refusing to load code from "
+            "it: run chmod o-w '{}'",
+            path, st.st_mode & 07777, path);
     if (st.st_mode & S_IWGRP)
-        return fmt::format("'{}' is writable by its group (mode {:o}); refusing to load code from "
-                           "it: run chmod g-w '{}'",
-                           path, st.st_mode & 07777, path);
+        return fmt::format(
+            "'{}' is writable by its group (mode {:o}); refusing to load code from "
+            "it: run chmod g-w '{}'",
+            path, st.st_mode & 07777, path);
     if (st.st_uid != 0 && st.st_uid != ::geteuid())
         return fmt::format("'{}' is owned by another user (uid {}); refusing to load code from it",
                            path, st.st_uid);
@@ -78,18 +80,21 @@ Opened open_plugin(const Found& found) {
     // The ABI version first, before anything else of the plugin is touched.
     auto abi = reinterpret_cast<abi_fn>(::dlsym(handle, "fluxburst_plugin_abi_version"));
     if (!abi)
-        throw fail("missing entry symbol 'fluxburst_plugin_abi_version'; a plugin must use the "
-                   "FLUXBURST_PLUGIN macro from <fluxburst/plugin.hpp>");
+        throw fail(
+            "missing entry symbol 'fluxburst_plugin_abi_version'; a plugin must use the "
+            "FLUXBURST_PLUGIN macro from <fluxburst/plugin.hpp>");
     int version = abi();
     if (version != FLUXBURST_PLUGIN_ABI_VERSION)
-        throw fail(fmt::format("ABI version mismatch: the plugin was built for ABI {}, this "
-                               "libfluxburst speaks ABI {}; rebuild the plugin against the "
-                               "installed headers",
-                               version, FLUXBURST_PLUGIN_ABI_VERSION));
+        throw fail(
+            fmt::format("ABI version mismatch: the plugin was built for ABI {}, this "
+                        "libfluxburst speaks ABI {}; rebuild the plugin against the "
+                        "installed headers",
+                        version, FLUXBURST_PLUGIN_ABI_VERSION));
     auto info = reinterpret_cast<info_fn>(::dlsym(handle, "fluxburst_plugin_info"));
     if (!info)
-        throw fail("missing entry symbol 'fluxburst_plugin_info'; a plugin must use the "
-                   "FLUXBURST_PLUGIN macro from <fluxburst/plugin.hpp>");
+        throw fail(
+            "missing entry symbol 'fluxburst_plugin_info'; a plugin must use the "
+            "FLUXBURST_PLUGIN macro from <fluxburst/plugin.hpp>");
     try {
         o.info = info();
     } catch (const std::exception& e) {
@@ -97,18 +102,19 @@ Opened open_plugin(const Found& found) {
     }
     if (!o.info || !o.info->name) throw fail("fluxburst_plugin_info returned no information");
     if (o.info->abi_version != FLUXBURST_PLUGIN_ABI_VERSION)
-        throw fail(fmt::format("ABI version mismatch: the plugin's info says ABI {}, this "
-                               "libfluxburst speaks ABI {}",
-                               o.info->abi_version, FLUXBURST_PLUGIN_ABI_VERSION));
+        throw fail(
+            fmt::format("ABI version mismatch: the plugin's info says ABI {}, this "
+                        "libfluxburst speaks ABI {}",
+                        o.info->abi_version, FLUXBURST_PLUGIN_ABI_VERSION));
     if (found.name != o.info->name)
-        throw fail(fmt::format("the file is named for plugin '{}' but the plugin calls itself "
-                               "'{}'; rename the file libfluxburst_{}.so",
-                               found.name, o.info->name, o.info->name));
+        throw fail(
+            fmt::format("the file is named for plugin '{}' but the plugin calls itself "
+                        "'{}'; rename the file libfluxburst_{}.so",
+                        found.name, o.info->name, o.info->name));
     o.description.version = o.info->version ? o.info->version : "";
     o.description.description = o.info->description ? o.info->description : "";
-    nlohmann::json schema =
-        nlohmann::json::parse(o.info->params_schema_json ? o.info->params_schema_json : "[]", nullptr,
-                              false);
+    nlohmann::json schema = nlohmann::json::parse(
+        o.info->params_schema_json ? o.info->params_schema_json : "[]", nullptr, false);
     if (schema.is_discarded())
         throw fail("its parameter schema is not valid JSON; fix the plugin's parameters()");
     try {
@@ -121,7 +127,8 @@ Opened open_plugin(const Found& found) {
 
 }  // namespace
 
-std::vector<Found> scan(const std::vector<std::string>& dirs, std::vector<PluginDescription>* problems) {
+std::vector<Found> scan(const std::vector<std::string>& dirs,
+                        std::vector<PluginDescription>* problems) {
     std::vector<Found> out;
     std::map<std::string, std::string> seen;
     auto log = logger();
@@ -133,7 +140,8 @@ std::vector<Found> scan(const std::vector<std::string>& dirs, std::vector<Plugin
             continue;
         }
         if (!S_ISDIR(st.st_mode)) {
-            std::string why = fmt::format("cannot read plugin directory '{}': {}", dir, std::strerror(ENOTDIR));
+            std::string why =
+                fmt::format("cannot read plugin directory '{}': {}", dir, std::strerror(ENOTDIR));
             log->warn("{}", why);
             if (problems) problems->push_back(PluginDescription{"", "", "", dir, {}, why});
             continue;
@@ -145,7 +153,8 @@ std::vector<Found> scan(const std::vector<std::string>& dirs, std::vector<Plugin
         }
         DIR* d = ::opendir(dir.c_str());
         if (!d) {
-            std::string why = fmt::format("cannot read plugin directory '{}': {}", dir, std::strerror(errno));
+            std::string why =
+                fmt::format("cannot read plugin directory '{}': {}", dir, std::strerror(errno));
             log->warn("{}", why);
             if (problems) problems->push_back(PluginDescription{"", "", "", dir, {}, why});
             continue;
@@ -156,12 +165,13 @@ std::vector<Found> scan(const std::vector<std::string>& dirs, std::vector<Plugin
         std::sort(names.begin(), names.end());
         for (const auto& file : names) {
             if (file.rfind(prefix, 0) != 0 || !ends_with(file, suffix)) continue;
-            std::string name = file.substr(std::strlen(prefix), file.size() - std::strlen(prefix) - std::strlen(suffix));
+            std::string name = file.substr(std::strlen(prefix),
+                                           file.size() - std::strlen(prefix) - std::strlen(suffix));
             if (name.empty()) continue;
             std::string path = dir + (dir.back() == '/' ? "" : "/") + file;
             if (auto it = seen.find(name); it != seen.end()) {
-                log->info("plugin '{}': {} is shadowed by {} (earlier on the search path)", name, path,
-                          it->second);
+                log->info("plugin '{}': {} is shadowed by {} (earlier on the search path)", name,
+                          path, it->second);
                 continue;
             }
             seen[name] = path;
@@ -210,11 +220,13 @@ std::unique_ptr<Loaded> load(const Found& found, const nlohmann::json& params,
     };
     nlohmann::json values = merge_params(found.name, o.description.parameters, params, overrides);
     auto init = reinterpret_cast<init_fn>(::dlsym(o.handle.get(), "fluxburst_plugin_init"));
-    auto destroy = reinterpret_cast<destroy_fn>(::dlsym(o.handle.get(), "fluxburst_plugin_destroy"));
+    auto destroy =
+        reinterpret_cast<destroy_fn>(::dlsym(o.handle.get(), "fluxburst_plugin_destroy"));
     if (!init || !destroy)
-        throw fail(fmt::format("missing entry symbol '{}'; a plugin must use the FLUXBURST_PLUGIN "
-                               "macro from <fluxburst/plugin.hpp>",
-                               !init ? "fluxburst_plugin_init" : "fluxburst_plugin_destroy"));
+        throw fail(
+            fmt::format("missing entry symbol '{}'; a plugin must use the FLUXBURST_PLUGIN "
+                        "macro from <fluxburst/plugin.hpp>",
+                        !init ? "fluxburst_plugin_init" : "fluxburst_plugin_destroy"));
     char err[1024] = "";
     BurstPlugin* instance = nullptr;
     std::string text = values.dump();
@@ -242,8 +254,8 @@ std::unique_ptr<Loaded> load(const Found& found, const nlohmann::json& params,
         refusal = "validate() threw an unknown exception";
     }
     if (refusal)
-        throw PluginRefusedError(
-            fmt::format("plugin '{}' ({}): validate() refused: {}", found.name, found.path, *refusal));
+        throw PluginRefusedError(fmt::format("plugin '{}' ({}): validate() refused: {}", found.name,
+                                             found.path, *refusal));
     return loaded;
 }
 

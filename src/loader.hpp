@@ -21,7 +21,8 @@ struct Found {
 /// libfluxburst_<name>.so files in `dirs`, earlier directories first; a name found
 /// again later is logged as shadowed and left out. Unreadable or unsafe directories
 /// are logged and passed over; `problems` collects them as descriptions.
-std::vector<Found> scan(const std::vector<std::string>& dirs, std::vector<PluginDescription>* problems);
+std::vector<Found> scan(const std::vector<std::string>& dirs,
+                        std::vector<PluginDescription>* problems);
 
 /// Read a plugin's info without initialising it. Never throws: a broken file
 /// gets a description whose `error` says why.

@@ -12,7 +12,9 @@ const char* const sample_text =
     ;
 }  // namespace
 
-MockQueue::MockQueue() { add(sample_job()); }
+MockQueue::MockQueue() {
+    add(sample_job());
+}
 
 MockQueue::MockQueue(std::vector<nlohmann::json> jobs) {
     for (auto& job : jobs) add(std::move(job));
@@ -20,7 +22,9 @@ MockQueue::MockQueue(std::vector<nlohmann::json> jobs) {
 
 MockQueue::~MockQueue() = default;
 
-nlohmann::json MockQueue::sample_job() { return nlohmann::json::parse(sample_text); }
+nlohmann::json MockQueue::sample_job() {
+    return nlohmann::json::parse(sample_text);
+}
 
 void MockQueue::add(nlohmann::json job) {
     if (!check_job_shape(job)) index_.emplace(job_id(job), jobs_.size());
@@ -32,7 +36,9 @@ nlohmann::json* MockQueue::find(JobId id) {
     return it == index_.end() ? nullptr : jobs_[it->second].get();
 }
 
-std::string MockQueue::describe() const { return "mock queue"; }
+std::string MockQueue::describe() const {
+    return "mock queue";
+}
 
 void MockQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
                              const std::function<void(QueueProblem problem)>&) {
@@ -46,7 +52,9 @@ JobPtr MockQueue::lookup(JobId id) {
     return job ? std::make_shared<const nlohmann::json>(*job) : nullptr;
 }
 
-std::optional<std::string> MockQueue::state(JobId id) { return JobQueue::state(id); }
+std::optional<std::string> MockQueue::state(JobId id) {
+    return JobQueue::state(id);
+}
 
 void MockQueue::set_state(JobId id, std::int64_t state) {
     if (nlohmann::json* job = find(id)) (*job)["state"] = state;
@@ -58,7 +66,8 @@ void MockQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     for (const auto& mark : marks) {
         nlohmann::json* target = find(mark.id);
         if (!target)
-            throw QueueError(fmt::format("mock queue: cannot mark job {} scheduled: no such job", mark.id));
+            throw QueueError(
+                fmt::format("mock queue: cannot mark job {} scheduled: no such job", mark.id));
         targets.push_back(target);
     }
     for (std::size_t i = 0; i < marks.size(); ++i) mark_job_scheduled(*targets[i], marks[i].plugin);

@@ -41,8 +41,10 @@ Ordering least_waste() {
         std::vector<BurstPlugin*> unknown;
         for (BurstPlugin* p : plugins) {
             std::optional<std::int64_t> free = p->free_nodes();
-            if (!free) unknown.push_back(p);
-            else if (*free >= need) known.emplace_back(*free - need, p);
+            if (!free)
+                unknown.push_back(p);
+            else if (*free >= need)
+                known.emplace_back(*free - need, p);
         }
         std::stable_sort(known.begin(), known.end(),
                          [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -53,13 +55,16 @@ Ordering least_waste() {
     };
 }
 
-std::vector<std::string> names() { return {"in_order", "priority", "least_waste"}; }
+std::vector<std::string> names() {
+    return {"in_order", "priority", "least_waste"};
+}
 
 Ordering from_name(const std::string& name) {
     if (name == "in_order") return in_order();
     if (name == "priority") return by_priority();
     if (name == "least_waste") return least_waste();
-    throw Error(fmt::format("unknown ordering '{}'; choose one of: {}", name, text::join(names(), ", ")));
+    throw Error(
+        fmt::format("unknown ordering '{}'; choose one of: {}", name, text::join(names(), ", ")));
 }
 
 }  // namespace fluxburst::ordering

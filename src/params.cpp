@@ -17,11 +17,16 @@ namespace fluxburst {
 
 const char* to_string(ParamType type) {
     switch (type) {
-        case ParamType::String: return "string";
-        case ParamType::Integer: return "integer";
-        case ParamType::Number: return "number";
-        case ParamType::Boolean: return "boolean";
-        case ParamType::List: return "list";
+        case ParamType::String:
+            return "string";
+        case ParamType::Integer:
+            return "integer";
+        case ParamType::Number:
+            return "number";
+        case ParamType::Boolean:
+            return "boolean";
+        case ParamType::List:
+            return "list";
     }
     return "unknown";
 }
@@ -29,10 +34,11 @@ const char* to_string(ParamType type) {
 namespace {
 
 bool type_from_string(const std::string& s, ParamType& out) {
-    static const std::pair<const char*, ParamType> names[] = {
-        {"string", ParamType::String},   {"integer", ParamType::Integer},
-        {"number", ParamType::Number},   {"boolean", ParamType::Boolean},
-        {"list", ParamType::List}};
+    static const std::pair<const char*, ParamType> names[] = {{"string", ParamType::String},
+                                                              {"integer", ParamType::Integer},
+                                                              {"number", ParamType::Number},
+                                                              {"boolean", ParamType::Boolean},
+                                                              {"list", ParamType::List}};
     for (const auto& [name, type] : names) {
         if (s == name) {
             out = type;
@@ -55,13 +61,18 @@ std::string json_kind(const nlohmann::json& v) {
 
 bool value_has_type(const nlohmann::json& v, ParamType type) {
     switch (type) {
-        case ParamType::String: return v.is_string();
-        case ParamType::Integer: return v.is_number_integer();
-        case ParamType::Number: return v.is_number();
-        case ParamType::Boolean: return v.is_boolean();
+        case ParamType::String:
+            return v.is_string();
+        case ParamType::Integer:
+            return v.is_number_integer();
+        case ParamType::Number:
+            return v.is_number();
+        case ParamType::Boolean:
+            return v.is_boolean();
         case ParamType::List:
-            return v.is_array() && std::all_of(v.begin(), v.end(),
-                                               [](const nlohmann::json& e) { return e.is_string(); });
+            return v.is_array() && std::all_of(v.begin(), v.end(), [](const nlohmann::json& e) {
+                       return e.is_string();
+                   });
     }
     return false;
 }
@@ -167,9 +178,10 @@ ParamSchema schema_from_json(const nlohmann::json& j, const std::string& plugin)
         auto type = e.find("type");
         if (type == e.end() || !type->is_string() ||
             !type_from_string(type->get<std::string>(), spec.type))
-            throw bad(fmt::format("parameter '{}' has type {}; expected one of string, integer, "
-                                  "number, boolean, list",
-                                  spec.name, type == e.end() ? "(none)" : type->dump()));
+            throw bad(
+                fmt::format("parameter '{}' has type {}; expected one of string, integer, "
+                            "number, boolean, list",
+                            spec.name, type == e.end() ? "(none)" : type->dump()));
         if (auto it = e.find("default"); it != e.end() && !it->is_null()) {
             if (!value_has_type(*it, spec.type))
                 throw bad(fmt::format("parameter '{}' is {} but its default is {}", spec.name,
@@ -178,10 +190,12 @@ ParamSchema schema_from_json(const nlohmann::json& j, const std::string& plugin)
         }
         if (auto it = e.find("required"); it != e.end()) {
             if (!it->is_boolean())
-                throw bad(fmt::format("parameter '{}': 'required' must be true or false", spec.name));
+                throw bad(
+                    fmt::format("parameter '{}': 'required' must be true or false", spec.name));
             spec.required = it->get<bool>();
         }
-        if (auto it = e.find("help"); it != e.end() && it->is_string()) spec.help = it->get<std::string>();
+        if (auto it = e.find("help"); it != e.end() && it->is_string())
+            spec.help = it->get<std::string>();
         schema.push_back(std::move(spec));
     }
     return schema;
@@ -194,10 +208,12 @@ nlohmann::json parse_param_value(const ParamSpec& spec, const std::string& text,
                                      plugin, spec.name, origin));
     auto bad = [&](const std::string& expected) {
         return ParamError(fmt::format("plugin '{}': parameter '{}' ({}) expects {}, got '{}'",
-                                      plugin, spec.name, origin, expected, text::shorten(text, 60)));
+                                      plugin, spec.name, origin, expected,
+                                      text::shorten(text, 60)));
     };
     switch (spec.type) {
-        case ParamType::String: return text;
+        case ParamType::String:
+            return text;
         case ParamType::Integer: {
             std::string t = text::trim(text);
             if (t.empty()) throw bad("an integer");
@@ -248,9 +264,10 @@ nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema
     auto apply = [&](const nlohmann::json& values, const std::string& origin) {
         if (values.is_null()) return;
         if (!values.is_object())
-            throw ParamError(fmt::format("plugin '{}': parameters ({}) must be a table of key = "
-                                         "value, got {}",
-                                         plugin, origin, json_kind(values)));
+            throw ParamError(
+                fmt::format("plugin '{}': parameters ({}) must be a table of key = "
+                            "value, got {}",
+                            plugin, origin, json_kind(values)));
         for (const auto& [key, value] : values.items()) {
             const ParamSpec* spec = find_spec(schema, key);
             if (!spec) throw ParamError(unknown_key_message(plugin, schema, key, origin));
@@ -274,10 +291,10 @@ nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema
     apply(overrides, "override");
     for (const auto& spec : schema) {
         if (spec.required && !out.contains(spec.name)) {
-            throw ParamError(fmt::format(
-                "plugin '{}': required parameter '{}' is missing; give it (for example "
-                "--param {}.{}=VALUE) or set {}",
-                plugin, spec.name, plugin, spec.name, env_name(spec.name)));
+            throw ParamError(
+                fmt::format("plugin '{}': required parameter '{}' is missing; give it (for example "
+                            "--param {}.{}=VALUE) or set {}",
+                            plugin, spec.name, plugin, spec.name, env_name(spec.name)));
         }
     }
     return out;
@@ -303,7 +320,8 @@ std::string Params::get_string(const std::string& key) const {
 
 std::int64_t Params::get_int(const std::string& key) const {
     const auto& v = at(key);
-    if (!v.is_number_integer()) throw ParamError(fmt::format("parameter '{}' is not an integer", key));
+    if (!v.is_number_integer())
+        throw ParamError(fmt::format("parameter '{}' is not an integer", key));
     return v.get<std::int64_t>();
 }
 

@@ -5,8 +5,8 @@ namespace fluxburst {
 JobQueue::~JobQueue() = default;
 
 std::size_t JobQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
-                               const std::function<void(QueueProblem problem)>& problem,
-                               const JobWanted&) {
+                                const std::function<void(QueueProblem problem)>& problem,
+                                const JobWanted&) {
     std::size_t entries = 0;
     for_each_job(
         [&](JobPtr job) {
@@ -30,8 +30,8 @@ JobPtr JobQueue::lookup(JobId id) {
     JobPtr found;
     for_each_job(
         [&](JobPtr job) {
-            if (!found && job->is_object() && job->contains("id") && (*job)["id"].is_number_integer() &&
-                (*job)["id"].get<JobId>() == id)
+            if (!found && job->is_object() && job->contains("id") &&
+                (*job)["id"].is_number_integer() && (*job)["id"].get<JobId>() == id)
                 found = std::move(job);
         },
         [](QueueProblem) {});

@@ -5,7 +5,8 @@
 namespace fluxburst::selectors {
 
 Selector burstable() {
-    return [](const nlohmann::json& job) { return job_is_burstable(job) && !job_burst_plugin(job); };
+    return
+        [](const nlohmann::json& job) { return job_is_burstable(job) && !job_burst_plugin(job); };
 }
 
 Selector burstable_min_nodes(std::int64_t min) {

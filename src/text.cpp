@@ -43,9 +43,16 @@ bool valid_utf8(const std::string& s) {
     std::size_t i = 0, n = s.size();
     while (i < n) {
         auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        std::size_t len = c < 0x80           ? 1
+                          : (c >> 5) == 0x6  ? 2
+                          : (c >> 4) == 0xe  ? 3
+                          : (c >> 3) == 0x1e ? 4
+                                             : 0;
         if (len == 0 || i + len > n) return false;
-        std::uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1f) : len == 3 ? (c & 0x0f) : (c & 0x07);
+        std::uint32_t cp = len == 1   ? c
+                           : len == 2 ? (c & 0x1f)
+                           : len == 3 ? (c & 0x0f)
+                                      : (c & 0x07);
         for (std::size_t k = 1; k < len; ++k) {
             auto cc = static_cast<unsigned char>(s[i + k]);
             if ((cc >> 6) != 0x2) return false;

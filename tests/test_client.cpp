@@ -57,7 +57,9 @@ TEST_CASE("the embedded default: mock queue, mock plugin, one cycle") {
     auto second = c.run_burst();
     CHECK(second.selected.empty());
     CHECK(second.plugins.empty());
-    CHECK(c.queue().lookup(17839985524736ULL)->at("spec")["attributes"]["system"]["burst-scheduled"] == "mock");
+    CHECK(c.queue()
+              .lookup(17839985524736ULL)
+              ->at("spec")["attributes"]["system"]["burst-scheduled"] == "mock");
 }
 
 TEST_CASE("a file queue cycle: selection, assignment, unmatched, skipped, marking") {
@@ -67,7 +69,8 @@ TEST_CASE("a file queue cycle: selection, assignment, unmatched, skipped, markin
     c.load("mock", {{"max_nodes", 8}});
     auto report = c.run_burst();
     CHECK(report.jobs_seen == 8);
-    CHECK(report.selected == std::vector<fluxburst::JobId>{11777605632ULL, 11811160064ULL, 15317598208ULL});
+    CHECK(report.selected ==
+          std::vector<fluxburst::JobId>{11777605632ULL, 11811160064ULL, 15317598208ULL});
     REQUIRE(report.assignments.size() == 2);
     CHECK(report.assignments[0].id == 11777605632ULL);
     CHECK(report.assignments[1].id == 15317598208ULL);
@@ -118,7 +121,8 @@ TEST_CASE("the default selector's fast path decides exactly as the selector itse
 }
 
 TEST_CASE("no selected jobs: early return, plugins not run") {
-    Client c = client_with(std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2, false)}));
+    Client c =
+        client_with(std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2, false)}));
     auto& rec = c.load("recorder", {{"label", "x"}});
     auto report = c.run_burst();
     CHECK(report.jobs_seen == 1);
@@ -129,7 +133,8 @@ TEST_CASE("no selected jobs: early return, plugins not run") {
 }
 
 TEST_CASE("a custom selector, and reset_selector") {
-    auto queue = std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2, false), job(2, 3, true)});
+    auto queue = std::make_shared<fluxburst::MockQueue>(
+        std::vector<json>{job(1, 2, false), job(2, 3, true)});
     Client c = client_with(queue);
     c.load("recorder", {{"label", "x"}});
     c.set_selector([](const json& j) { return j.value("nnodes", 0) == 2; });
@@ -141,7 +146,8 @@ TEST_CASE("a custom selector, and reset_selector") {
 }
 
 TEST_CASE("a selector that throws skips the job and reports it") {
-    Client c = client_with(std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2), job(2, 2)}));
+    Client c = client_with(
+        std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2), job(2, 2)}));
     c.load("recorder", {{"label", "x"}});
     c.set_selector([](const json& j) {
         if (j["id"] == 1) throw std::runtime_error("bad job");
@@ -155,7 +161,8 @@ TEST_CASE("a selector that throws skips the job and reports it") {
 }
 
 TEST_CASE("jobs are offered in the ordering's order, first to accept wins") {
-    Client c = client_with(std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2), job(2, 6), job(3, 50)}));
+    Client c = client_with(std::make_shared<fluxburst::MockQueue>(
+        std::vector<json>{job(1, 2), job(2, 6), job(3, 50)}));
     c.load("alpha", {{"label", "a"}, {"capacity", 8}});
     c.load("beta", {{"label", "b"}, {"capacity", 4}});
     auto report = c.run_burst();
@@ -163,9 +170,11 @@ TEST_CASE("jobs are offered in the ordering's order, first to accept wins") {
     CHECK(report.assignments[0].plugin == "alpha");
     CHECK(report.assignments[1].plugin == "alpha");
     REQUIRE(report.unmatched.size() == 1);
-    CHECK(report.unmatched[0].reasons == std::vector<std::string>{"alpha: declined", "beta: declined"});
+    CHECK(report.unmatched[0].reasons ==
+          std::vector<std::string>{"alpha: declined", "beta: declined"});
     // reverse order with a custom ordering: beta first
-    Client d = client_with(std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2), job(2, 6)}));
+    Client d = client_with(
+        std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2), job(2, 6)}));
     d.load("alpha", {{"label", "a"}, {"capacity", 8}});
     d.load("beta", {{"label", "b"}, {"capacity", 4}});
     d.set_ordering([](std::vector<fluxburst::BurstPlugin*> ps, const json&) {
@@ -189,8 +198,10 @@ TEST_CASE("an ordering may leave plugins out, foreign pointers are ignored") {
     });
     auto report = c.run_burst();
     REQUIRE(report.unmatched.size() == 1);
-    CHECK(report.unmatched[0].reasons == std::vector<std::string>{"the ordering offered it to no plugin"});
-    c.set_ordering([](const std::vector<fluxburst::BurstPlugin*>&, const json&) -> std::vector<fluxburst::BurstPlugin*> {
+    CHECK(report.unmatched[0].reasons ==
+          std::vector<std::string>{"the ordering offered it to no plugin"});
+    c.set_ordering([](const std::vector<fluxburst::BurstPlugin*>&,
+                      const json&) -> std::vector<fluxburst::BurstPlugin*> {
         throw std::runtime_error("no idea");
     });
     CHECK(c.run_burst().unmatched.at(0).reasons.at(0) == "ordering threw: no idea");
@@ -216,11 +227,13 @@ TEST_CASE("a plugin that throws in schedule does not stop the cycle") {
     only.load("throwschedule");
     auto r2 = only.run_burst();
     REQUIRE(r2.unmatched.size() == 1);
-    CHECK(r2.unmatched[0].reasons == std::vector<std::string>{"throwschedule: schedule threw: schedule exploded"});
+    CHECK(r2.unmatched[0].reasons ==
+          std::vector<std::string>{"throwschedule: schedule threw: schedule exploded"});
 }
 
 TEST_CASE("a plugin that throws in run or unburst is reported, the others go on") {
-    Client c = client_with(std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2), job(2, 2)}));
+    Client c = client_with(
+        std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2), job(2, 2)}));
     c.load("throwrun");
     c.load("throwunburst");
     c.set_ordering([](std::vector<fluxburst::BurstPlugin*> ps, const json& j) {
@@ -285,6 +298,7 @@ TEST_CASE("request_burst asks one plugin for a size") {
     CHECK(report.plugins[0].details["nodes"] == 3);
     CHECK(report.plugins[0].details["tasks"] == 3);
     CHECK(c.request_burst("alpha", 2, 8).plugins[0].details["tasks"] == 8);
-    CHECK_THROWS_WITH(c.request_burst("beta", 1), Catch::Contains("'beta' is not loaded") && Catch::Contains("alpha"));
+    CHECK_THROWS_WITH(c.request_burst("beta", 1),
+                      Catch::Contains("'beta' is not loaded") && Catch::Contains("alpha"));
     CHECK_THROWS_WITH(c.request_burst("alpha", 0), Catch::Contains("at least 1"));
 }

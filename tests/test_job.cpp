@@ -26,7 +26,11 @@ TEST_CASE("node and task counts come from the jobspec when job-list has none") {
     job["spec"]["resources"][0]["count"] = 3;
     CHECK(fluxburst::job_nodes(job) == 3);
     CHECK(fluxburst::job_tasks(job) == 3);
-    json cores_only = {{"id", 1}, {"spec", {{"resources", {{{"type", "slot"}, {"count", 2}, {"with", {{{"type", "core"}, {"count", 1}}}}}}}}}};
+    json cores_only = {
+        {"id", 1},
+        {"spec",
+         {{"resources",
+           {{{"type", "slot"}, {"count", 2}, {"with", {{{"type", "core"}, {"count", 1}}}}}}}}}};
     CHECK(fluxburst::job_nodes(cores_only) == 1);
 }
 
@@ -47,23 +51,44 @@ TEST_CASE("a job with a fluxburst memo is not selected again") {
 }
 
 TEST_CASE("malformed jobs are described, not thrown") {
-    CHECK(fluxburst::check_job_shape(json::array()).value().find("JSON object") != std::string::npos);
-    CHECK(fluxburst::check_job_shape(json{{"spec", json::object()}}).value().find("no 'id'") != std::string::npos);
-    CHECK(fluxburst::check_job_shape(json{{"id", -1}, {"spec", json::object()}}).value().find("non-negative") != std::string::npos);
-    CHECK(fluxburst::check_job_shape(json{{"id", 1}}).value().find("no 'spec'") != std::string::npos);
-    CHECK(fluxburst::check_job_shape(json{{"id", 1}, {"spec", "x"}}).value().find("'spec' must be an object") != std::string::npos);
-    CHECK(fluxburst::check_job_shape(json{{"id", 1}, {"spec", {{"attributes", {{"system", 3}}}}}}).value().find("system") != std::string::npos);
-    CHECK(fluxburst::check_job_shape(json{{"id", 1}, {"nnodes", "2"}, {"spec", json::object()}}).value().find("'nnodes'") != std::string::npos);
+    CHECK(fluxburst::check_job_shape(json::array()).value().find("JSON object") !=
+          std::string::npos);
+    CHECK(fluxburst::check_job_shape(json{{"spec", json::object()}}).value().find("no 'id'") !=
+          std::string::npos);
+    CHECK(fluxburst::check_job_shape(json{{"id", -1}, {"spec", json::object()}})
+              .value()
+              .find("non-negative") != std::string::npos);
+    CHECK(fluxburst::check_job_shape(json{{"id", 1}}).value().find("no 'spec'") !=
+          std::string::npos);
+    CHECK(fluxburst::check_job_shape(json{{"id", 1}, {"spec", "x"}})
+              .value()
+              .find("'spec' must be an object") != std::string::npos);
+    CHECK(fluxburst::check_job_shape(json{{"id", 1}, {"spec", {{"attributes", {{"system", 3}}}}}})
+              .value()
+              .find("system") != std::string::npos);
+    CHECK(fluxburst::check_job_shape(json{{"id", 1}, {"nnodes", "2"}, {"spec", json::object()}})
+              .value()
+              .find("'nnodes'") != std::string::npos);
     // the default selector never throws, whatever the shape
-    for (const json& bad : {json(nullptr), json::array(), json{{"spec", {{"attributes", 5}}}}, json{{"spec", {{"attributes", {{"system", {{"burstable", 1}, {"burst-scheduled", 7}}}}}}}}})
+    for (const json& bad :
+         {json(nullptr), json::array(), json{{"spec", {{"attributes", 5}}}},
+          json{{"spec",
+                {{"attributes", {{"system", {{"burstable", 1}, {"burst-scheduled", 7}}}}}}}}})
         CHECK_NOTHROW(fluxburst::selectors::burstable()(bad));
 }
 
 TEST_CASE("F58 job ids") {
-    CHECK(fluxburst::job_id_f58(0) == "\xc6\x92" "1");
-    CHECK(fluxburst::job_id_f58(57) == "\xc6\x92" "z");
-    CHECK(fluxburst::job_id_f58(58) == "\xc6\x92" "21");
-    for (fluxburst::JobId id : {0ULL, 1ULL, 11777605632ULL, 17839985524736ULL, 18446744073709551615ULL}) {
+    CHECK(fluxburst::job_id_f58(0) ==
+          "\xc6\x92"
+          "1");
+    CHECK(fluxburst::job_id_f58(57) ==
+          "\xc6\x92"
+          "z");
+    CHECK(fluxburst::job_id_f58(58) ==
+          "\xc6\x92"
+          "21");
+    for (fluxburst::JobId id :
+         {0ULL, 1ULL, 11777605632ULL, 17839985524736ULL, 18446744073709551615ULL}) {
         CHECK(fluxburst::parse_job_id(fluxburst::job_id_f58(id)) == id);
         CHECK(fluxburst::parse_job_id(std::to_string(id)) == id);
     }

@@ -87,9 +87,12 @@ TEST_CASE("broken plugins are listed with their error, never abort the listing")
     std::map<std::string, std::string> errors;
     for (const auto& d : c.discover()) errors[d.name] = d.error;
     CHECK_THAT(errors["text"], Catch::Contains("not a loadable shared object"));
-    CHECK_THAT(errors["noentry"], Catch::Contains("missing entry symbol 'fluxburst_plugin_abi_version'"));
-    CHECK_THAT(errors["wrongabi"], Catch::Contains("built for ABI 999") && Catch::Contains("speaks ABI 1"));
-    CHECK_THAT(errors["badschema"], Catch::Contains("invalid parameter schema") && Catch::Contains("max_nodes"));
+    CHECK_THAT(errors["noentry"],
+               Catch::Contains("missing entry symbol 'fluxburst_plugin_abi_version'"));
+    CHECK_THAT(errors["wrongabi"],
+               Catch::Contains("built for ABI 999") && Catch::Contains("speaks ABI 1"));
+    CHECK_THAT(errors["badschema"],
+               Catch::Contains("invalid parameter schema") && Catch::Contains("max_nodes"));
     CHECK(errors["initnull"].empty());  // its info is fine; it fails at load
     CHECK(errors["throwinit"].empty());
 }
@@ -101,18 +104,24 @@ TEST_CASE("every load failure names the plugin, the file and the reason") {
     CHECK_THAT(load_error(c, "text"), Catch::Contains("plugin 'text'") &&
                                           Catch::Contains(broken + "/libfluxburst_text.so") &&
                                           Catch::Contains("not a loadable shared object"));
-    CHECK_THAT(load_error(c, "noentry"), Catch::Contains("plugin 'noentry'") && Catch::Contains("missing entry symbol"));
+    CHECK_THAT(load_error(c, "noentry"),
+               Catch::Contains("plugin 'noentry'") && Catch::Contains("missing entry symbol"));
     CHECK_THAT(load_error(c, "wrongabi"), Catch::Contains("ABI 999") && Catch::Contains("ABI 1"));
-    CHECK_THAT(load_error(c, "initnull"), Catch::Contains("plugin 'initnull'") && Catch::Contains("init returned null"));
-    CHECK_THAT(load_error(c, "throwinit"), Catch::Contains("init threw: cannot reach the cloud API"));
-    CHECK_THAT(load_error(c, "throwvalidate"), Catch::Contains("validate() refused: credentials file is missing"));
+    CHECK_THAT(load_error(c, "initnull"),
+               Catch::Contains("plugin 'initnull'") && Catch::Contains("init returned null"));
+    CHECK_THAT(load_error(c, "throwinit"),
+               Catch::Contains("init threw: cannot reach the cloud API"));
+    CHECK_THAT(load_error(c, "throwvalidate"),
+               Catch::Contains("validate() refused: credentials file is missing"));
     CHECK_THROWS_AS(c.load("throwvalidate"), fluxburst::PluginRefusedError);
     CHECK_THAT(load_error(c, "badschema"), Catch::Contains("invalid parameter schema"));
     CHECK_THAT(load_error(c, "recorder"), Catch::Contains("required parameter 'label' is missing"));
-    CHECK_THAT(load_error(c, "recorder", {{"label", "x"}, {"capacityy", 2}}), Catch::Contains("did you mean 'capacity'"));
+    CHECK_THAT(load_error(c, "recorder", {{"label", "x"}, {"capacityy", 2}}),
+               Catch::Contains("did you mean 'capacity'"));
     CHECK_THAT(load_error(c, "recordr"), Catch::Contains("unknown plugin 'recordr'") &&
                                              Catch::Contains("did you mean 'recorder'") &&
-                                             Catch::Contains("available: ") && Catch::Contains("alpha"));
+                                             Catch::Contains("available: ") &&
+                                             Catch::Contains("alpha"));
     CHECK(c.plugins().empty());  // nothing half-loaded
     CHECK(load_error(c, "recorder", {{"label", "x"}}) == "loaded");
     CHECK_THAT(load_error(c, "recorder", {{"label", "x"}}), Catch::Contains("already loaded"));
@@ -143,14 +152,16 @@ TEST_CASE("plugin files or directories writable by others are refused") {
     Client c = isolated({dir.path().c_str()});
     auto found = c.discover();
     REQUIRE(found.size() == 1);
-    CHECK_THAT(found[0].error, Catch::Contains("writable by every user") && Catch::Contains("chmod o-w"));
+    CHECK_THAT(found[0].error,
+               Catch::Contains("writable by every user") && Catch::Contains("chmod o-w"));
     CHECK_THAT(load_error(c, "alpha", {{"label", "x"}}), Catch::Contains("refusing to load"));
     ::chmod(so.c_str(), 0755);
     ::chmod(dir.path().c_str(), 0777);
     auto again = c.discover();
     REQUIRE(again.size() == 1);
     CHECK(again[0].name.empty());
-    CHECK_THAT(again[0].error, Catch::Contains(dir.path()) && Catch::Contains("writable by every user"));
+    CHECK_THAT(again[0].error,
+               Catch::Contains(dir.path()) && Catch::Contains("writable by every user"));
     ::chmod(dir.path().c_str(), 0700);
     CHECK(c.discover().at(0).ok());
 }

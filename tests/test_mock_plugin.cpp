@@ -63,7 +63,8 @@ TEST_CASE("mock keeps its clusters in a state file across restarts") {
 TEST_CASE("mock refuses bad parameters and a corrupt state file, naming them") {
     test::TempDir dir;
     Client c = mock_client({});
-    CHECK_THROWS_WITH(c.load("mock", {{"max_nodes", 0}}), Catch::Contains("max_nodes must be at least 1"));
+    CHECK_THROWS_WITH(c.load("mock", {{"max_nodes", 0}}),
+                      Catch::Contains("max_nodes must be at least 1"));
     CHECK_THROWS_WITH(c.load("mock", {{"fail_on", "lunch"}}), Catch::Contains("fail_on"));
     test::write_text(dir.file("bad.json"), "{\"clusters\": 3");
     CHECK_THROWS_WITH(c.load("mock", {{"state_file", dir.file("bad.json")}}),

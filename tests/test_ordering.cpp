@@ -52,5 +52,6 @@ TEST_CASE("orderings by name") {
     CHECK(fluxburst::ordering::names().size() == 3);
     CHECK(fluxburst::ordering::from_name("least_waste"));
     CHECK_THROWS_WITH(fluxburst::ordering::from_name("random"),
-                      Catch::Contains("unknown ordering 'random'") && Catch::Contains("in_order, priority, least_waste"));
+                      Catch::Contains("unknown ordering 'random'") &&
+                          Catch::Contains("in_order, priority, least_waste"));
 }

@@ -24,12 +24,13 @@ ParamSchema schema() {
 TEST_CASE("defaults, load params, environment and overrides merge in that order") {
     test::EnvVar env("FLUXBURST_MAX_NODES", "16");
     test::EnvVar env2("FLUXBURST_REGION", nullptr);
-    json merged = fluxburst::merge_params("cloud", schema(), {{"max_nodes", 4}, {"region", "eu"}, {"token", "t"}});
-    CHECK(merged["max_nodes"] == 16);   // environment beats load params
-    CHECK(merged["region"] == "eu");    // load params beat defaults
-    CHECK(merged["ratio"] == 0.5);      // default
+    json merged = fluxburst::merge_params("cloud", schema(),
+                                          {{"max_nodes", 4}, {"region", "eu"}, {"token", "t"}});
+    CHECK(merged["max_nodes"] == 16);  // environment beats load params
+    CHECK(merged["region"] == "eu");   // load params beat defaults
+    CHECK(merged["ratio"] == 0.5);     // default
     json over = fluxburst::merge_params("cloud", schema(), {{"token", "t"}}, {{"max_nodes", 2}});
-    CHECK(over["max_nodes"] == 2);      // overrides beat the environment
+    CHECK(over["max_nodes"] == 2);  // overrides beat the environment
 }
 
 TEST_CASE("environment values are converted by the parameter's type") {
@@ -50,32 +51,41 @@ TEST_CASE("a bad environment value names the variable") {
 }
 
 TEST_CASE("an unknown key is an error that suggests the close match") {
-    REQUIRE_THROWS_AS(fluxburst::merge_params("cloud", schema(), {{"max_node", 3}, {"token", "t"}}), ParamError);
-    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"max_node", 3}, {"token", "t"}}),
-                        Catch::Contains("plugin 'cloud'") && Catch::Contains("unknown parameter 'max_node'") &&
-                            Catch::Contains("did you mean 'max_nodes'"));
+    REQUIRE_THROWS_AS(fluxburst::merge_params("cloud", schema(), {{"max_node", 3}, {"token", "t"}}),
+                      ParamError);
+    REQUIRE_THROWS_WITH(
+        fluxburst::merge_params("cloud", schema(), {{"max_node", 3}, {"token", "t"}}),
+        Catch::Contains("plugin 'cloud'") && Catch::Contains("unknown parameter 'max_node'") &&
+            Catch::Contains("did you mean 'max_nodes'"));
     REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"zzzzzz", 3}, {"token", "t"}}),
                         Catch::Contains("known parameters: max_nodes, region"));
 }
 
 TEST_CASE("a wrong type names the key, the expected and the given type") {
-    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"max_nodes", true}, {"token", "t"}}),
-                        Catch::Contains("'max_nodes'") && Catch::Contains("expects integer") &&
-                            Catch::Contains("got boolean"));
-    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"hosts", json::array({1})}, {"token", "t"}}),
-                        Catch::Contains("'hosts'") && Catch::Contains("non-string item"));
-    REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), {{"max_nodes", "8x"}, {"token", "t"}}),
-                        Catch::Contains("expects an integer, got '8x'"));
+    REQUIRE_THROWS_WITH(
+        fluxburst::merge_params("cloud", schema(), {{"max_nodes", true}, {"token", "t"}}),
+        Catch::Contains("'max_nodes'") && Catch::Contains("expects integer") &&
+            Catch::Contains("got boolean"));
+    REQUIRE_THROWS_WITH(
+        fluxburst::merge_params("cloud", schema(), {{"hosts", json::array({1})}, {"token", "t"}}),
+        Catch::Contains("'hosts'") && Catch::Contains("non-string item"));
+    REQUIRE_THROWS_WITH(
+        fluxburst::merge_params("cloud", schema(), {{"max_nodes", "8x"}, {"token", "t"}}),
+        Catch::Contains("expects an integer, got '8x'"));
     REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), json::array()),
                         Catch::Contains("must be a table"));
 }
 
 TEST_CASE("text values are converted, whole floats accepted for integers") {
-    json merged = fluxburst::merge_params("cloud", schema(), {{"max_nodes", "12"}, {"dry", "on"}, {"token", "t"}});
+    json merged = fluxburst::merge_params("cloud", schema(),
+                                          {{"max_nodes", "12"}, {"dry", "on"}, {"token", "t"}});
     CHECK(merged["max_nodes"] == 12);
     CHECK(merged["dry"] == true);
-    CHECK(fluxburst::merge_params("cloud", schema(), {{"max_nodes", 3.0}, {"token", "t"}})["max_nodes"] == 3);
-    CHECK_THROWS_AS(fluxburst::merge_params("cloud", schema(), {{"max_nodes", 3.5}, {"token", "t"}}), ParamError);
+    CHECK(fluxburst::merge_params("cloud", schema(),
+                                  {{"max_nodes", 3.0}, {"token", "t"}})["max_nodes"] == 3);
+    CHECK_THROWS_AS(
+        fluxburst::merge_params("cloud", schema(), {{"max_nodes", 3.5}, {"token", "t"}}),
+        ParamError);
     CHECK(fluxburst::merge_params("cloud", schema(), {{"ratio", 2}, {"token", "t"}})["ratio"] == 2);
 }
 
@@ -83,7 +93,8 @@ TEST_CASE("a missing required key names it and how to give it") {
     test::EnvVar env("FLUXBURST_TOKEN", nullptr);
     REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), json::object()),
                         Catch::Contains("required parameter 'token' is missing") &&
-                            Catch::Contains("FLUXBURST_TOKEN") && Catch::Contains("--param cloud.token="));
+                            Catch::Contains("FLUXBURST_TOKEN") &&
+                            Catch::Contains("--param cloud.token="));
     test::EnvVar set("FLUXBURST_TOKEN", "from-env");
     CHECK(fluxburst::merge_params("cloud", schema(), json::object())["token"] == "from-env");
 }
@@ -94,7 +105,8 @@ TEST_CASE("parse_param_value") {
     CHECK(fluxburst::parse_param_value(list, "", "p", "x") == json::array());
     CHECK_THROWS_AS(fluxburst::parse_param_value(list, "[1,2]", "p", "x"), ParamError);
     fluxburst::ParamSpec b{"b", ParamType::Boolean, nullptr, false, ""};
-    CHECK_THROWS_WITH(fluxburst::parse_param_value(b, "maybe", "p", "--param"), Catch::Contains("a boolean"));
+    CHECK_THROWS_WITH(fluxburst::parse_param_value(b, "maybe", "p", "--param"),
+                      Catch::Contains("a boolean"));
     fluxburst::ParamSpec n{"n", ParamType::Number, nullptr, false, ""};
     CHECK_THROWS(fluxburst::parse_param_value(n, "nan", "p", "x"));
     CHECK_THROWS(fluxburst::parse_param_value(n, "1e999", "p", "x"));
@@ -109,17 +121,23 @@ TEST_CASE("schemas round-trip through JSON and bad schemas are refused") {
     REQUIRE(back.size() == s.size());
     CHECK(back[0].name == "max_nodes");
     CHECK(back[5].required);
-    CHECK_THROWS_WITH(fluxburst::schema_from_json(json::parse(R"([{"name":"a","type":"float"}])"), "p"),
-                      Catch::Contains("invalid parameter schema") && Catch::Contains("\"float\""));
-    CHECK_THROWS_WITH(fluxburst::schema_from_json(json::parse(R"([{"name":"a","type":"string"},{"name":"a","type":"string"}])"), "p"),
-                      Catch::Contains("declared twice"));
-    CHECK_THROWS_WITH(fluxburst::schema_from_json(json::parse(R"([{"name":"Bad-Name","type":"string"}])"), "p"),
-                      Catch::Contains("lower-case"));
-    CHECK_THROWS_WITH(fluxburst::schema_from_json(json::parse(R"({"name":"a"})"), "p"), Catch::Contains("expected a list"));
+    CHECK_THROWS_WITH(
+        fluxburst::schema_from_json(json::parse(R"([{"name":"a","type":"float"}])"), "p"),
+        Catch::Contains("invalid parameter schema") && Catch::Contains("\"float\""));
+    CHECK_THROWS_WITH(
+        fluxburst::schema_from_json(
+            json::parse(R"([{"name":"a","type":"string"},{"name":"a","type":"string"}])"), "p"),
+        Catch::Contains("declared twice"));
+    CHECK_THROWS_WITH(
+        fluxburst::schema_from_json(json::parse(R"([{"name":"Bad-Name","type":"string"}])"), "p"),
+        Catch::Contains("lower-case"));
+    CHECK_THROWS_WITH(fluxburst::schema_from_json(json::parse(R"({"name":"a"})"), "p"),
+                      Catch::Contains("expected a list"));
 }
 
 TEST_CASE("Params getters are typed") {
-    fluxburst::Params p(json{{"n", 3}, {"s", "x"}, {"b", true}, {"l", {"a"}}, {"d", 1.5}, {"z", nullptr}});
+    fluxburst::Params p(
+        json{{"n", 3}, {"s", "x"}, {"b", true}, {"l", {"a"}}, {"d", 1.5}, {"z", nullptr}});
     CHECK(p.get_int("n") == 3);
     CHECK(p.get_string("s") == "x");
     CHECK(p.get_bool("b"));
@@ -135,10 +153,13 @@ TEST_CASE("text that is not UTF-8 is refused, naming the key (found by fuzz_para
     fluxburst::ParamSpec list{"hosts", ParamType::List, nullptr, false, ""};
     CHECK_THROWS_WITH(fluxburst::parse_param_value(str, "a\xac", "p", "--param"),
                       Catch::Contains("parameter 'prefix' (--param) is not valid UTF-8"));
-    CHECK_THROWS_WITH(fluxburst::parse_param_value(list, "a,\xff", "p", "x"), Catch::Contains("not valid UTF-8"));
+    CHECK_THROWS_WITH(fluxburst::parse_param_value(list, "a,\xff", "p", "x"),
+                      Catch::Contains("not valid UTF-8"));
     CHECK(fluxburst::parse_param_value(str, "caf\xc3\xa9", "p", "x") == "caf\xc3\xa9");
-    CHECK_THROWS_AS(fluxburst::merge_params("p", {str}, {{"prefix", std::string("\xc3")}}), ParamError);
+    CHECK_THROWS_AS(fluxburst::merge_params("p", {str}, {{"prefix", std::string("\xc3")}}),
+                    ParamError);
     test::EnvVar env("FLUXBURST_PREFIX", "\xac");
-    CHECK_THROWS_WITH(fluxburst::merge_params("p", {str}, json::object()),
-                      Catch::Contains("environment FLUXBURST_PREFIX") && Catch::Contains("not valid UTF-8"));
+    CHECK_THROWS_WITH(
+        fluxburst::merge_params("p", {str}, json::object()),
+        Catch::Contains("environment FLUXBURST_PREFIX") && Catch::Contains("not valid UTF-8"));
 }

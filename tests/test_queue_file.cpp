@@ -39,8 +39,9 @@ TEST_CASE("FileQueue reads an array or {\"jobs\": [...]}") {
 
 TEST_CASE("FileQueue keeps numbers exact: 64-bit ids, floats, negatives") {
     test::TempDir dir;
-    test::write_text(dir.file("n.json"),
-                     R"([{"id": 18446744073709551615, "t": 1795501303.4953308, "n": -5, "s": "\u00e9\"", "spec": {"a": [true, false, null]}}])");
+    test::write_text(
+        dir.file("n.json"),
+        R"([{"id": 18446744073709551615, "t": 1795501303.4953308, "n": -5, "s": "\u00e9\"", "spec": {"a": [true, false, null]}}])");
     FileQueue q(dir.file("n.json"));
     auto jobs = q.list_jobs();
     REQUIRE(jobs.size() == 1);
@@ -67,8 +68,10 @@ TEST_CASE("FileQueue errors name the file and the position") {
     CHECK_THAT(err("empty.json", ""), Catch::Contains("empty.json") && Catch::Contains("is empty"));
     CHECK_THAT(err("blank.json", "  \n"), Catch::Contains("is empty"));
     CHECK_THAT(err("trunc.json", R"([{"id": 1, "spec": {}}, {"id": 2, "sp)"),
-               Catch::Contains("trunc.json") && Catch::Contains("not valid JSON") && Catch::Contains("line 1"));
-    CHECK_THAT(err("text.json", "hello"), Catch::Contains("text.json") && Catch::Contains("not valid JSON"));
+               Catch::Contains("trunc.json") && Catch::Contains("not valid JSON") &&
+                   Catch::Contains("line 1"));
+    CHECK_THAT(err("text.json", "hello"),
+               Catch::Contains("text.json") && Catch::Contains("not valid JSON"));
     CHECK_THAT(err("scalar.json", "42"), Catch::Contains("single value"));
     CHECK_THAT(err("obj.json", R"({"queue": []})"), Catch::Contains("without a \"jobs\" array"));
     CHECK_THAT(err("objbad.json", R"({"jobs": 3})"), Catch::Contains("must be an array"));
@@ -76,14 +79,16 @@ TEST_CASE("FileQueue errors name the file and the position") {
     CHECK_THAT(err("multi.json", "[{\"id\": 1,\n \"spec\": {}},\n {\"id\": 2 \"spec\": {}}]"),
                Catch::Contains("line 3"));
     FileQueue missing(dir.file("nope.json"));
-    CHECK_THROWS_WITH(count(missing), Catch::Contains("nope.json") && Catch::Contains("cannot read"));
+    CHECK_THROWS_WITH(count(missing),
+                      Catch::Contains("nope.json") && Catch::Contains("cannot read"));
 }
 
 TEST_CASE("FileQueue marks atomically and leaves other jobs byte for byte") {
     test::TempDir dir;
-    std::string original = "[\n  {\"id\": 1,   \"spec\": {\"attributes\": {\"system\": {\"burstable\": 1}}}},\n"
-                           "  {\"id\": 2, \"spec\": {},  \"odd\":   [1,2,  3]},\n"
-                           "  {\"id\": 3, \"spec\": {\"attributes\": {\"system\": {\"burstable\": 1}}}}\n]\n";
+    std::string original =
+        "[\n  {\"id\": 1,   \"spec\": {\"attributes\": {\"system\": {\"burstable\": 1}}}},\n"
+        "  {\"id\": 2, \"spec\": {},  \"odd\":   [1,2,  3]},\n"
+        "  {\"id\": 3, \"spec\": {\"attributes\": {\"system\": {\"burstable\": 1}}}}\n]\n";
     test::write_text(dir.file("q.json"), original);
     FileQueue q(dir.file("q.json"));
     q.mark_scheduled({{1, "mock"}, {3, "gke"}});
@@ -104,7 +109,8 @@ TEST_CASE("FileQueue marks atomically and leaves other jobs byte for byte") {
 
 TEST_CASE("FileQueue keeps the {\"jobs\": ...} form and other members") {
     test::TempDir dir;
-    test::write_text(dir.file("q.json"), R"({"note": "keep me", "jobs": [{"id": 9, "spec": {}}], "n": 1})");
+    test::write_text(dir.file("q.json"),
+                     R"({"note": "keep me", "jobs": [{"id": 9, "spec": {}}], "n": 1})");
     FileQueue q(dir.file("q.json"));
     q.mark_scheduled(9, "mock");
     json parsed = json::parse(test::read_text(dir.file("q.json")));

@@ -29,7 +29,8 @@ TEST_CASE("MockQueue marks jobs, all or nothing") {
 }
 
 TEST_CASE("MockQueue states") {
-    fluxburst::MockQueue q(std::vector<json>{json{{"id", 7}, {"state", 8}, {"spec", json::object()}}});
+    fluxburst::MockQueue q(
+        std::vector<json>{json{{"id", 7}, {"state", 8}, {"spec", json::object()}}});
     CHECK(q.state(7) == std::optional<std::string>("SCHED"));
     q.set_state(7, 64);
     CHECK(q.state(7) == std::optional<std::string>("INACTIVE"));

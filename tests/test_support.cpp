@@ -27,13 +27,17 @@ EnvVar::EnvVar(const std::string& name, const char* value) : name_(name) {
         had_ = true;
         old_ = old;
     }
-    if (value) ::setenv(name.c_str(), value, 1);
-    else ::unsetenv(name.c_str());
+    if (value)
+        ::setenv(name.c_str(), value, 1);
+    else
+        ::unsetenv(name.c_str());
 }
 
 EnvVar::~EnvVar() {
-    if (had_) ::setenv(name_.c_str(), old_.c_str(), 1);
-    else ::unsetenv(name_.c_str());
+    if (had_)
+        ::setenv(name_.c_str(), old_.c_str(), 1);
+    else
+        ::unsetenv(name_.c_str());
 }
 
 void write_text(const std::string& path, const std::string& text) {

@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
         client.set_ordering(fluxburst::ordering::least_waste());
 
         fluxburst::BurstReport report = client.run_burst();
-        std::cout << "selected " << report.selected.size() << " of " << report.jobs_seen << " jobs\n";
+        std::cout << "selected " << report.selected.size() << " of " << report.jobs_seen
+                  << " jobs\n";
         for (const auto& a : report.assignments)
             std::cout << "  job " << fluxburst::job_id_f58(a.id) << " (" << a.nodes << " nodes) -> "
                       << a.plugin << "\n";

@@ -70,7 +70,8 @@ public:
     /// and check parameters (defaults < `params` < FLUXBURST_<KEY> < `overrides`),
     /// initialise it, call its validate(). Plugins keep load order. Throws
     /// PluginError or ParamError naming the plugin, the file and the reason.
-    BurstPlugin& load(const std::string& name, const nlohmann::json& params = nlohmann::json::object(),
+    BurstPlugin& load(const std::string& name,
+                      const nlohmann::json& params = nlohmann::json::object(),
                       const nlohmann::json& overrides = nullptr);
 
     /// The parameters load() would give plugin `name`, without loading it.

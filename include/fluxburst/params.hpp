@@ -26,11 +26,11 @@ FLUXBURST_API const char* to_string(ParamType type);
 
 /// One declared parameter.
 struct ParamSpec {
-    std::string name;           ///< lower-case key, [a-z0-9_]
+    std::string name;  ///< lower-case key, [a-z0-9_]
     ParamType type = ParamType::String;
     nlohmann::json default_value;  ///< null: no default
-    bool required = false;      ///< must be given (by load, env or override)
-    std::string help;           ///< one line shown by `flux-burst plugins NAME`
+    bool required = false;         ///< must be given (by load, env or override)
+    std::string help;              ///< one line shown by `flux-burst plugins NAME`
 };
 
 using ParamSchema = std::vector<ParamSpec>;

@@ -123,7 +123,8 @@ inline void copy_error(char* buf, std::size_t len, const char* text) {
 }
 
 template <class T>
-BurstPlugin* create_plugin(const char* name, const char* params_json, char* err, std::size_t errlen) {
+BurstPlugin* create_plugin(const char* name, const char* params_json, char* err,
+                           std::size_t errlen) {
     try {
         Params params(nlohmann::json::parse(params_json ? params_json : "{}"));
         BurstPlugin* p = nullptr;
@@ -165,19 +166,20 @@ struct fluxburst_plugin_info_t {
 ///   void fluxburst_plugin_destroy(fluxburst::BurstPlugin*);
 /// The class may have a default constructor or one taking `const fluxburst::Params&`;
 /// an exception from it is reported by the loader as "init threw: <text>".
-#define FLUXBURST_PLUGIN(ClassName, Name, Version, Description)                                   \
+#define FLUXBURST_PLUGIN(ClassName, Name, Version, Description)                                    \
     FLUXBURST_PLUGIN_EXPORT int fluxburst_plugin_abi_version(void) {                               \
         return FLUXBURST_PLUGIN_ABI_VERSION;                                                       \
     }                                                                                              \
     FLUXBURST_PLUGIN_EXPORT const fluxburst_plugin_info_t* fluxburst_plugin_info(void) {           \
-        static const std::string schema = ::fluxburst::schema_to_json(ClassName::parameters()).dump(); \
+        static const std::string schema =                                                          \
+            ::fluxburst::schema_to_json(ClassName::parameters()).dump();                           \
         static const fluxburst_plugin_info_t info = {FLUXBURST_PLUGIN_ABI_VERSION, Name, Version,  \
                                                      Description, schema.c_str()};                 \
         return &info;                                                                              \
     }                                                                                              \
     FLUXBURST_PLUGIN_EXPORT ::fluxburst::BurstPlugin* fluxburst_plugin_init(                       \
         const char* name, const char* params_json, char* error, std::size_t error_len) {           \
-        return ::fluxburst::detail::create_plugin<ClassName>(name, params_json, error, error_len);  \
+        return ::fluxburst::detail::create_plugin<ClassName>(name, params_json, error, error_len); \
     }                                                                                              \
     FLUXBURST_PLUGIN_EXPORT void fluxburst_plugin_destroy(::fluxburst::BurstPlugin* plugin) {      \
         delete plugin;                                                                             \

@@ -15,7 +15,7 @@ namespace fluxburst {
 /// A selected job and the plugin that accepted it.
 struct Assignment {
     JobId id = 0;
-    std::string name;      ///< the job's name, if it has one
+    std::string name;  ///< the job's name, if it has one
     std::int64_t nodes = 0;
     std::int64_t tasks = 0;
     std::string plugin;
@@ -31,19 +31,19 @@ struct Unmatched {
 
 /// A queue entry that was not considered: malformed, or the selector threw.
 struct Skipped {
-    std::string job;     ///< "123" or "jobs.json: element 7"
+    std::string job;  ///< "123" or "jobs.json: element 7"
     std::string reason;
 };
 
 /// What one plugin did in this cycle.
 struct PluginOutcome {
     std::string plugin;
-    std::string action;           ///< "run", "unburst" or "request"
+    std::string action;  ///< "run", "unburst" or "request"
     bool ok = true;
-    std::size_t jobs = 0;         ///< jobs this run served
-    std::int64_t nodes = 0;       ///< size asked of it
-    std::string summary;          ///< the plugin's own words (BurstResult::summary)
-    std::string error;            ///< what it threw, when !ok
+    std::size_t jobs = 0;    ///< jobs this run served
+    std::int64_t nodes = 0;  ///< size asked of it
+    std::string summary;     ///< the plugin's own words (BurstResult::summary)
+    std::string error;       ///< what it threw, when !ok
     nlohmann::json details = nlohmann::json::object();
     double seconds = 0;
 };
@@ -58,14 +58,14 @@ struct Timings {
 };
 
 struct BurstReport {
-    std::string queue;                      ///< the queue's description
-    bool dry_run = false;                   ///< nothing marked, no plugin run
-    std::size_t jobs_seen = 0;              ///< entries read from the queue
-    std::vector<JobId> selected;            ///< jobs the selector picked, queue order
-    std::vector<Assignment> assignments;    ///< job -> plugin
-    std::vector<Unmatched> unmatched;       ///< selected, accepted by none
-    std::vector<Skipped> skipped;           ///< malformed entries, selector errors
-    std::vector<PluginOutcome> plugins;     ///< run / unburst / request outcomes
+    std::string queue;                    ///< the queue's description
+    bool dry_run = false;                 ///< nothing marked, no plugin run
+    std::size_t jobs_seen = 0;            ///< entries read from the queue
+    std::vector<JobId> selected;          ///< jobs the selector picked, queue order
+    std::vector<Assignment> assignments;  ///< job -> plugin
+    std::vector<Unmatched> unmatched;     ///< selected, accepted by none
+    std::vector<Skipped> skipped;         ///< malformed entries, selector errors
+    std::vector<PluginOutcome> plugins;   ///< run / unburst / request outcomes
     Timings timings;
 
     /// True when no plugin failed.

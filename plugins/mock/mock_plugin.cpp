@@ -30,7 +30,8 @@ public:
              "clusters are named <prefix>-0, <prefix>-1, ..."},
             {"state_file", ParamType::String, nullptr, false,
              "JSON file recording clusters and jobs served (written atomically, read on load)"},
-            {"priority", ParamType::Integer, 0, false, "rank for the 'priority' ordering (higher first)"},
+            {"priority", ParamType::Integer, 0, false,
+             "rank for the 'priority' ordering (higher first)"},
             {"fail_on", ParamType::String, "", false,
              "simulate a failure: 'schedule', 'run' or 'unburst' throws (for tests and demos)"},
         };
@@ -38,11 +39,13 @@ public:
 
     std::optional<std::string> validate() override {
         max_nodes_ = params().get_int("max_nodes");
-        if (max_nodes_ < 1) return "max_nodes must be at least 1, got " + std::to_string(max_nodes_);
+        if (max_nodes_ < 1)
+            return "max_nodes must be at least 1, got " + std::to_string(max_nodes_);
         prefix_ = params().get_string("cluster_prefix");
         if (prefix_.empty()) return std::string("cluster_prefix must not be empty");
         fail_on_ = params().get_string("fail_on");
-        if (!fail_on_.empty() && fail_on_ != "schedule" && fail_on_ != "run" && fail_on_ != "unburst")
+        if (!fail_on_.empty() && fail_on_ != "schedule" && fail_on_ != "run" &&
+            fail_on_ != "unburst")
             return "fail_on must be '', 'schedule', 'run' or 'unburst', got '" + fail_on_ + "'";
         if (params().has("state_file")) {
             state_file_ = params().get_string("state_file");
@@ -123,7 +126,8 @@ private:
 
     void save_state(const std::vector<Cluster>& clusters, std::int64_t next_index) const {
         if (state_file_.empty()) return;
-        nlohmann::json j = {{"plugin", "mock"}, {"next_index", next_index}, {"clusters", nlohmann::json::array()}};
+        nlohmann::json j = {
+            {"plugin", "mock"}, {"next_index", next_index}, {"clusters", nlohmann::json::array()}};
         for (const auto& c : clusters) j["clusters"].push_back(to_json(c));
         fluxburst::write_file_atomically(state_file_, j.dump(1) + "\n");
     }
@@ -138,4 +142,5 @@ private:
 
 }  // namespace
 
-FLUXBURST_PLUGIN(MockPlugin, "mock", "0.1.0", "A simulated remote cluster (for tests, demos and simulations)")
+FLUXBURST_PLUGIN(MockPlugin, "mock", "0.1.0",
+                 "A simulated remote cluster (for tests, demos and simulations)")

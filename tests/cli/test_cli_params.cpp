@@ -66,7 +66,8 @@ TEST_CASE("bad --param values exit 2 naming the argument, plugin and key - no fi
     check("mock.max_nodes=4", "(environment FLUXBURST_PRIORITY) expects an integer, got 'high'",
           {{"FLUXBURST_PRIORITY", "high"}});
     // found by fuzz_param_arg: bytes that are not UTF-8 made an unexpected JSON error (exit 1)
-    check("mock.cluster_prefix=\xac\xac", "parameter 'cluster_prefix' (--param 'mock.cluster_prefix=");
+    check("mock.cluster_prefix=\xac\xac",
+          "parameter 'cluster_prefix' (--param 'mock.cluster_prefix=");
     check("mock.max_nodes=4", "(environment FLUXBURST_CLUSTER_PREFIX) is not valid UTF-8",
           {{"FLUXBURST_CLUSTER_PREFIX", "\xac"}});
 }

@@ -7,8 +7,8 @@
 #include <fluxburst/job.hpp>
 
 #include <chrono>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <set>
 #include <thread>
@@ -28,8 +28,13 @@ namespace {
 json make_job(fluxburst::JobId id, bool burstable) {
     json sys = {{"duration", 0}};
     if (burstable) sys["burstable"] = 1;
-    return {{"id", id}, {"state", 8}, {"nnodes", 1 + id % 4}, {"name", "crash"},
-            {"spec", {{"resources", {{{"type", "node"}, {"count", 1 + id % 4}}}}, {"attributes", {{"system", sys}}}}}};
+    return {{"id", id},
+            {"state", 8},
+            {"nnodes", 1 + id % 4},
+            {"name", "crash"},
+            {"spec",
+             {{"resources", {{{"type", "node"}, {"count", 1 + id % 4}}}},
+              {"attributes", {{"system", sys}}}}}};
 }
 
 std::set<fluxburst::JobId> marked_jobs(const json& file) {
@@ -46,30 +51,38 @@ TEST_CASE("SIGKILL at random points never corrupts files or loses a recorded bur
     std::string state_path = dir.file("mock-state.json");
     json file = {{"jobs", json::array()}};
     fluxburst::JobId next_id = 1;
-    for (int i = 0; i < 3000; ++i) file["jobs"].push_back(make_job(next_id++, false));  // bulk to read
+    for (int i = 0; i < 3000; ++i)
+        file["jobs"].push_back(make_job(next_id++, false));  // bulk to read
     fluxburst::write_file_atomically(jobs_path, file.dump(1));
 
     std::mt19937 rng(20261124);
     std::set<fluxburst::JobId> marked, clusters_jobs;
     std::set<std::string> clusters;
     int kills = 0, restarts = 0;
-    const int rounds = std::getenv("FLUXBURST_CRASH_ROUNDS") ? std::atoi(std::getenv("FLUXBURST_CRASH_ROUNDS")) : 120;
+    const int rounds = std::getenv("FLUXBURST_CRASH_ROUNDS")
+                           ? std::atoi(std::getenv("FLUXBURST_CRASH_ROUNDS"))
+                           : 120;
     for (int round = 0; round < rounds; ++round) {
         // While the controller is down, new burstable jobs arrive.
         file = json::parse(fluxburst::read_file(jobs_path));
         for (int i = 0; i < 25; ++i) file["jobs"].push_back(make_job(next_id++, true));
         fluxburst::write_file_atomically(jobs_path, file.dump(1));
 
-        const char* argv[] = {BURST_LOOP, jobs_path.c_str(), state_path.c_str(), MOCK_PLUGIN_DIR, nullptr};
+        const char* argv[] = {BURST_LOOP, jobs_path.c_str(), state_path.c_str(), MOCK_PLUGIN_DIR,
+                              nullptr};
         pid_t pid = 0;
-        REQUIRE(::posix_spawn(&pid, BURST_LOOP, nullptr, nullptr, const_cast<char**>(argv), environ) == 0);
+        REQUIRE(::posix_spawn(&pid, BURST_LOOP, nullptr, nullptr, const_cast<char**>(argv),
+                              environ) == 0);
         ++restarts;
-        std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 60000)(rng)));
+        std::this_thread::sleep_for(
+            std::chrono::microseconds(std::uniform_int_distribution<int>(0, 60000)(rng)));
         ::kill(pid, SIGKILL);
         int status = 0;
         ::waitpid(pid, &status, 0);
-        if (WIFSIGNALED(status)) ++kills;
-        else FAIL("the controller exited by itself: status " << status);
+        if (WIFSIGNALED(status))
+            ++kills;
+        else
+            FAIL("the controller exited by itself: status " << status);
 
         // Every file parses; nothing recorded is lost.
         json now;

@@ -7,7 +7,9 @@
 #include "flux_instance.hpp"
 
 namespace {
-std::string exec_path() { return std::string(FLUX_BURST_COMMAND).substr(0, std::string(FLUX_BURST_COMMAND).rfind('/')); }
+std::string exec_path() {
+    return std::string(FLUX_BURST_COMMAND).substr(0, std::string(FLUX_BURST_COMMAND).rfind('/'));
+}
 }  // namespace
 
 TEST_CASE("flux burst run reads the enclosing instance's queue and marks jobs with memos") {
@@ -18,25 +20,31 @@ TEST_CASE("flux burst run reads the enclosing instance's queue and marks jobs wi
     for (int i = 0; i < 2; ++i) instance.submit("-N2 --setattr=burstable --job-name=sim true");
     instance.submit("-N2 --job-name=plain true");
     instance.wait_pending(3);
-    std::string env = "FLUX_EXEC_PATH=" + exec_path() + " FLUXBURST_PLUGIN_PATH=" + TEST_BUILD_PLUGIN_DIR + " ";
+    std::string env =
+        "FLUX_EXEC_PATH=" + exec_path() + " FLUXBURST_PLUGIN_PATH=" + TEST_BUILD_PLUGIN_DIR + " ";
 
-    auto select = test::sh("env " + env + test::flux() + " burst select --plugin mock --json", instance.uri());
+    auto select = test::sh("env " + env + test::flux() + " burst select --plugin mock --json",
+                           instance.uri());
     auto plan = nlohmann::json::parse(select.out);
     CHECK(plan["selected"].size() == 2);
     CHECK(plan["dry_run"] == true);
 
     auto run = test::sh("env " + env + test::flux() + " burst run --plugin mock", instance.uri());
     CHECK_THAT(run.out, Catch::Contains("3 entries read, 2 selected"));
-    auto memo = instance.flux("jobs -a --no-header -o '{name} {annotations.user.fluxburst.plugin}'");
+    auto memo =
+        instance.flux("jobs -a --no-header -o '{name} {annotations.user.fluxburst.plugin}'");
     CHECK_THAT(memo.out, Catch::Contains("sim mock"));
     CHECK_THAT(memo.out, !Catch::Contains("plain mock"));
 
     // a second run (a restarted controller) bursts nothing again
-    auto again = test::sh("env " + env + test::flux() + " burst run --plugin mock --json", instance.uri());
+    auto again =
+        test::sh("env " + env + test::flux() + " burst run --plugin mock --json", instance.uri());
     CHECK(nlohmann::json::parse(again.out)["selected"].empty());
 
     // an unreachable instance: exit 1, naming the URI
-    auto bad = test::sh("env FLUX_URI=local://" + dir.path() + "/nope " + FLUX_BURST_COMMAND + " run --plugin mock", "", false);
+    auto bad = test::sh(
+        "env FLUX_URI=local://" + dir.path() + "/nope " + FLUX_BURST_COMMAND + " run --plugin mock",
+        "", false);
     CHECK(bad.exit_status == 1);
     CHECK_THAT(bad.out + bad.err, Catch::Contains(dir.path() + "/nope"));
     instance.stop();

@@ -269,7 +269,8 @@ struct ParentInstance {
             if (test::sh(test::flux() + " resource list", uri, false, 10).ok()) return;
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        throw std::runtime_error("the parent instance did not start: " + test::read_text(dir + "/parent.out"));
+        throw std::runtime_error("the parent instance did not start: " +
+                                 test::read_text(dir + "/parent.out"));
     }
     ~ParentInstance() {
         test::sh(test::flux() + " shutdown --quiet", uri, false, 60);
@@ -280,8 +281,9 @@ struct ParentInstance {
 };
 }  // namespace
 
-TEST_CASE("local plugin default launcher: the brokers run as a job of the parent instance, unburst "
-          "disconnects them and cancels that job") {
+TEST_CASE(
+    "local plugin default launcher: the brokers run as a job of the parent instance, unburst "
+    "disconnects them and cancels that job") {
     char name[256] = {};
     REQUIRE(::gethostname(name, sizeof(name) - 1) == 0);
     std::string host = name;
@@ -325,6 +327,7 @@ TEST_CASE("local plugin default launcher: the brokers run as a job of the parent
     CHECK(unburst.plugins[0].ok);
     instance.wait_online(1, false);
     // The brokers' job in the parent ends.
-    auto ended = test::sh(test::flux() + " job wait-event -t 60 " + parent_job + " clean", parent.uri, false);
+    auto ended = test::sh(test::flux() + " job wait-event -t 60 " + parent_job + " clean",
+                          parent.uri, false);
     CHECK(ended.ok());
 }

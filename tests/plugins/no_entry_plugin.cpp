@@ -1,2 +1,4 @@
 // A shared object without any flux-burst entry point.
-extern "C" __attribute__((visibility("default"))) int something_else(void) { return 42; }
+extern "C" __attribute__((visibility("default"))) int something_else(void) {
+    return 42;
+}
