@@ -16,6 +16,8 @@
 
 #include <fluxburst/config.hpp>
 #include "loader.hpp"
+#include <fluxburst/suggest.hpp>
+
 #include "text.hpp"
 
 namespace fluxburst {
@@ -87,7 +89,7 @@ struct Client::Impl {
         std::string msg =
             fmt::format("unknown plugin '{}': no libfluxburst_{}.so in {}", name, name,
                         dirs.empty() ? "(no directories)" : text::join(dirs, ":"));
-        std::string close = text::closest_match(name, names);
+        std::string close = closest_match(name, names);
         if (!close.empty()) msg += fmt::format("; did you mean '{}'?", close);
         msg += names.empty() ? "; no plugins were found (set FLUXBURST_PLUGIN_PATH)"
                              : fmt::format("; available: {}", text::join(names, ", "));

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <fluxburst/suggest.hpp>
+
 #include "text.hpp"
 
 namespace fluxburst {
@@ -102,7 +104,7 @@ std::string unknown_key_message(const std::string& plugin, const ParamSchema& sc
     std::vector<std::string> names;
     for (const auto& spec : schema) names.push_back(spec.name);
     std::string msg = fmt::format("plugin '{}': unknown parameter '{}' ({})", plugin, key, origin);
-    std::string close = text::closest_match(key, names);
+    std::string close = closest_match(key, names);
     if (!close.empty()) {
         msg += fmt::format("; did you mean '{}'?", close);
     } else if (names.empty()) {

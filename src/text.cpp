@@ -72,35 +72,4 @@ std::string shorten(const std::string& s, std::size_t max) {
     return s.substr(0, max) + "...";
 }
 
-namespace {
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        cur[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-        }
-        std::swap(prev, cur);
-    }
-    return prev[b.size()];
-}
-}  // namespace
-
-std::string closest_match(const std::string& word, const std::vector<std::string>& candidates) {
-    std::string best;
-    std::size_t best_d = std::string::npos;
-    for (const auto& c : candidates) {
-        std::size_t d = edit_distance(lower(word), lower(c));
-        if (d < best_d) {
-            best_d = d;
-            best = c;
-        }
-    }
-    // Close means at most a third of the word changed (and at least one edit allowed).
-    std::size_t limit = std::max<std::size_t>(1, (word.size() + 2) / 3);
-    return best_d <= limit ? best : "";
-}
-
 }  // namespace fluxburst::text

@@ -14,7 +14,5 @@ std::string join(const std::vector<std::string>& items, const std::string& sep);
 bool valid_utf8(const std::string& s);
 /// At most `max` characters, with "..." when cut.
 std::string shorten(const std::string& s, std::size_t max);
-/// The candidate closest to `word` by edit distance, or "" when none is close.
-std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace fluxburst::text

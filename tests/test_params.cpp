@@ -2,6 +2,7 @@
 
 #include <fluxburst/error.hpp>
 #include <fluxburst/params.hpp>
+#include <fluxburst/suggest.hpp>
 
 #include "test_support.hpp"
 
@@ -162,4 +163,11 @@ TEST_CASE("text that is not UTF-8 is refused, naming the key (found by fuzz_para
     CHECK_THROWS_WITH(
         fluxburst::merge_params("p", {str}, json::object()),
         Catch::Contains("environment FLUXBURST_PREFIX") && Catch::Contains("not valid UTF-8"));
+}
+
+TEST_CASE("closest_match: one edit per third of the word, swaps count once") {
+    CHECK(fluxburst::closest_match("rnu", {"run", "select"}) == "run");
+    CHECK(fluxburst::closest_match("MAX_NODE", {"max_nodes", "port"}) == "max_nodes");
+    CHECK(fluxburst::closest_match("zzz", {"run", "select"}).empty());
+    CHECK(fluxburst::closest_match("x", {}).empty());
 }

@@ -14,6 +14,7 @@
 #include <fluxburst/queue.hpp>
 #include <fluxburst/report.hpp>
 #include <fluxburst/selectors.hpp>
+#include <fluxburst/suggest.hpp>
 #if FLUXBURST_HAVE_FLUX
 #include <fluxburst/flux_queue.hpp>
 #endif

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
+#include <fluxburst/suggest.hpp>
+
 namespace fluxburst::cli {
 
-/// The candidate closest to `word` by edit distance, or "" when none is close
-/// (at most about a third of the word changed).
-std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+using fluxburst::closest_match;  // <fluxburst/suggest.hpp>
 
 /// "; did you mean 'x'?" when a candidate is close, else "; expected one of a, b, c"
 /// (or "" when there are no candidates).
