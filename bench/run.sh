@@ -17,8 +17,8 @@ export FLUXBURST_PLUGIN_PATH=
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
 
-printf "%-34s %12s %14s %12s\n" "case" "time" "jobs/s" "peak MB"
-printf "%-34s %12s %14s %12s\n" "----" "----" "------" "-------"
+printf "%-42s %12s %14s %12s\n" "case" "time" "jobs/s" "peak MB"
+printf "%-42s %12s %14s %12s\n" "----" "----" "------" "-------"
 for n in 1000 10000 100000; do
   "$build/bin/fluxburst-make-queue" "$n" "$work/queue-$n.json" 1
   size=$(du -m "$work/queue-$n.json" | cut -f1)
@@ -36,7 +36,7 @@ for n in 1000 10000 100000; do
     s=$(printf "%s\n" "${secs[@]}" | median); m=$(printf "%s\n" "${mems[@]}" | median); r=$(printf "%s\n" "${rates[@]}" | median)
     label="cycle, ${kind} queue, $n jobs"
     [[ $kind == file ]] && label="$label (${size} MB)"
-    printf "%-34s %10.3f s %14.0f %12.1f\n" "$label" "$s" "$r" "$m"
+    printf "%-42s %10.3f s %14.0f %12.1f\n" "$label" "$s" "$r" "$m"
   done
 done
 
@@ -47,7 +47,7 @@ if [[ -x "$build/bin/fluxburst-bench" ]]; then
 import json, sys
 for b in json.load(open(sys.argv[1]))["benchmarks"]:
     unit = b["time_unit"]
-    print("%-34s %9.1f %s %14s %12s" % (b["name"], b["real_time"], unit, "-", "-"))
+    print("%-42s %9.1f %s %14s %12s" % (b["name"], b["real_time"], unit, "-", "-"))
 PY
 fi
 if [[ -x "$build/bin/flux_cycle_bench" ]] && command -v flux >/dev/null; then
