@@ -70,6 +70,19 @@ public:
                 if (!finished_state(*job)) active.insert(id);
             },
             [](QueueProblem) {});
+        // A queue may list only some jobs (a Flux queue lists the pending ones): ask
+        // for the state of each served job it did not list; a running job is active.
+        for (JobId id : wanted) {
+            if (present.count(id)) continue;
+            std::optional<std::string> state;
+            try {
+                state = queue.state(id);
+            } catch (const Error& e) {
+                logger()->warn("watch: state of job {}: {}; taken as active", id, e.what());
+                state = "UNKNOWN";
+            }
+            if (state && *state != "INACTIVE") active.insert(id);
+        }
         std::vector<std::string> out;
         for (auto& [name, e] : plugins_) {
             if (e.jobs.empty()) continue;
