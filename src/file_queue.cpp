@@ -94,10 +94,6 @@ JobPtr FileQueue::lookup(JobId id) {
     return found;
 }
 
-std::optional<std::string> FileQueue::state(JobId id) {
-    return JobQueue::state(id);
-}
-
 void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     if (marks.empty()) return;
     job_file::Text text = job_file::load(path_);

@@ -52,10 +52,6 @@ JobPtr MockQueue::lookup(JobId id) {
     return job ? std::make_shared<const nlohmann::json>(*job) : nullptr;
 }
 
-std::optional<std::string> MockQueue::state(JobId id) {
-    return JobQueue::state(id);
-}
-
 void MockQueue::set_state(JobId id, std::int64_t state) {
     if (nlohmann::json* job = find(id)) (*job)["state"] = state;
 }

@@ -115,10 +115,17 @@ std::string unknown_key_message(const std::string& plugin, const ParamSchema& sc
     return msg;
 }
 
-// Accept an integral JSON number for a Number parameter, and a whole float
-// (8.0) for an Integer one; everything else must match exactly.
-nlohmann::json coerce(const ParamSpec& spec, const nlohmann::json& v, const std::string& plugin,
-                      const std::string& origin) {
+}  // namespace
+
+nlohmann::json check_param_value(const ParamSpec& spec, const nlohmann::json& v,
+                                 const std::string& plugin, const std::string& origin) {
+    // Text given for a typed parameter (from a command line or a config written
+    // with quotes) is converted by the parameter's type.
+    if (v.is_string() &&
+        (spec.type != ParamType::String || !text::valid_utf8(v.get_ref<const std::string&>())))
+        return parse_param_value(spec, v.get<std::string>(), plugin, origin);
+    // An integral JSON number passes for a Number parameter, a whole float (8.0)
+    // for an Integer one; everything else must match exactly.
     if (spec.type == ParamType::Integer && v.is_number_float()) {
         double d = v.get<double>();
         if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e15)
@@ -141,7 +148,7 @@ nlohmann::json coerce(const ParamSpec& spec, const nlohmann::json& v, const std:
                                  text::shorten(v.dump(), 60)));
 }
 
-}  // namespace
+namespace {}  // namespace
 
 nlohmann::json schema_to_json(const ParamSchema& schema) {
     nlohmann::json out = nlohmann::json::array();
@@ -274,13 +281,7 @@ nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema
             const ParamSpec* spec = find_spec(schema, key);
             if (!spec) throw ParamError(unknown_key_message(plugin, schema, key, origin));
             if (value.is_null()) continue;  // null means "not given"
-            // Text given for a typed parameter (from a command line or a config
-            // written with quotes) is converted by the parameter's type.
-            if (value.is_string() && (spec->type != ParamType::String ||
-                                      !text::valid_utf8(value.get_ref<const std::string&>())))
-                out[key] = parse_param_value(*spec, value.get<std::string>(), plugin, origin);
-            else
-                out[key] = coerce(*spec, value, plugin, origin);
+            out[key] = check_param_value(*spec, value, plugin, origin);
         }
     };
     apply(given, "given to load");

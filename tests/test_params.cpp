@@ -171,3 +171,12 @@ TEST_CASE("closest_match: one edit per third of the word, swaps count once") {
     CHECK(fluxburst::closest_match("zzz", {"run", "select"}).empty());
     CHECK(fluxburst::closest_match("x", {}).empty());
 }
+
+TEST_CASE("check_param_value: whole numbers pass for integers, huge or fractional ones do not") {
+    fluxburst::ParamSpec n{"max_nodes", ParamType::Integer, nullptr, false, ""};
+    CHECK(fluxburst::check_param_value(n, 8.0, "p", "x") == 8);
+    CHECK(fluxburst::check_param_value(n, "12", "p", "x") == 12);
+    CHECK_THROWS_WITH(fluxburst::check_param_value(n, 1e300, "p", "config"),
+                      Catch::Contains("'max_nodes' (config) expects integer"));
+    CHECK_THROWS_AS(fluxburst::check_param_value(n, 2.5, "p", "x"), ParamError);
+}

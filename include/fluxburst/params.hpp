@@ -51,6 +51,14 @@ FLUXBURST_API nlohmann::json parse_param_value(const ParamSpec& spec, const std:
                                                const std::string& plugin,
                                                const std::string& origin);
 
+/// Check one value for a parameter and return it in the parameter's type: text is
+/// converted as parse_param_value does; a whole number (8.0) passes for an
+/// integer, any number for a number; anything else must have the declared type.
+/// Throws ParamError naming plugin, key and `origin` (expected and given type).
+FLUXBURST_API nlohmann::json check_param_value(const ParamSpec& spec, const nlohmann::json& value,
+                                               const std::string& plugin,
+                                               const std::string& origin);
+
 /// Merge and validate parameters (see the top of this file). `given` and
 /// `overrides` must be JSON objects (or null). Throws ParamError on an unknown key
 /// (suggesting the closest declared key), a wrong type (expected and given) or a

@@ -99,7 +99,6 @@ public:
     void for_each_job(const std::function<void(JobPtr job)>& visit,
                       const std::function<void(QueueProblem problem)>& problem) override;
     JobPtr lookup(JobId id) override;
-    std::optional<std::string> state(JobId id) override;
     void mark_scheduled(const std::vector<JobMark>& marks) override;
     using JobQueue::mark_scheduled;
     /// Set a job's state (numeric Flux state, e.g. 64 for INACTIVE).
@@ -124,7 +123,6 @@ public:
     void for_each_job(const std::function<void(JobPtr job)>& visit,
                       const std::function<void(QueueProblem problem)>& problem) override;
     JobPtr lookup(JobId id) override;
-    std::optional<std::string> state(JobId id) override;
     std::size_t scan_jobs(const std::function<void(JobPtr job)>& visit,
                           const std::function<void(QueueProblem problem)>& problem,
                           const JobWanted& want) override;

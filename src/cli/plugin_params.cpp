@@ -1,8 +1,5 @@
 #include "plugin_params.hpp"
 
-#include <algorithm>
-#include <cmath>
-
 #include <fmt/format.h>
 
 #include <fluxburst/error.hpp>
@@ -23,11 +20,6 @@ std::string kind(const nlohmann::json& v) {
     return "nothing";
 }
 
-bool is_string_list(const nlohmann::json& v) {
-    return v.is_array() &&
-           std::all_of(v.begin(), v.end(), [](const nlohmann::json& e) { return e.is_string(); });
-}
-
 }  // namespace
 
 nlohmann::json check_param(const PluginDescription& plugin, const std::string& key,
@@ -45,40 +37,15 @@ nlohmann::json check_param(const PluginDescription& plugin, const std::string& k
             fmt::format("{}: plugin '{}' has no parameter '{}'{} (see: flux-burst plugins {})",
                         origin, plugin.name, key, hint, plugin.name));
     }
-    if (value.is_string()) {  // text: converted (and checked to be UTF-8) by type
-        try {
-            return parse_param_value(*spec, value.get<std::string>(), plugin.name, origin);
-        } catch (const ParamError& e) {
-            throw UsageError(e.what());
-        }
+    try {
+        return check_param_value(*spec, value, plugin.name, origin);
+    } catch (const ParamError& e) {
+        if (value.is_string()) throw UsageError(e.what());  // text that does not convert
+        throw UsageError(
+            fmt::format("{}: plugin '{}': parameter '{}' expects {}, got {} {}", origin,
+                        plugin.name, key, to_string(spec->type), kind(value),
+                        value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
     }
-    bool ok = false;
-    switch (spec->type) {
-        case ParamType::String:
-            ok = value.is_string();
-            break;
-        case ParamType::Integer:
-            ok =
-                value.is_number_integer() ||
-                (value.is_number_float() && std::floor(value.get<double>()) == value.get<double>());
-            break;
-        case ParamType::Number:
-            ok = value.is_number();
-            break;
-        case ParamType::Boolean:
-            ok = value.is_boolean();
-            break;
-        case ParamType::List:
-            ok = is_string_list(value);
-            break;
-    }
-    if (!ok)
-        throw UsageError(fmt::format("{}: plugin '{}': parameter '{}' expects {}, got {} {}",
-                                     origin, plugin.name, key, to_string(spec->type), kind(value),
-                                     value.dump()));
-    if (spec->type == ParamType::Integer && value.is_number_float())
-        return static_cast<std::int64_t>(value.get<double>());
-    return value;
 }
 
 }  // namespace fluxburst::cli

@@ -133,6 +133,11 @@ TEST_CASE("bad config files exit 2 naming the file, key and line - nothing is wr
     check("[plugin.mock]\nmax_nodes = \"lots\"\n", {"line 2", "expects an integer, got 'lots'"});
     check("[plugin.mock]\nmax_nodes = true\n",
           {"line 2", "parameter 'max_nodes' expects integer, got a boolean"});
+    // a float too large for an integer was cast (undefined behaviour) and reached the plugin
+    check("[plugin.mock]\nmax_nodes = 1e300\n",
+          {"line 2", "parameter 'max_nodes' expects integer, got a number"});
+    check("[plugin.mock]\nmax_nodes = 2.5\n",
+          {"line 2", "parameter 'max_nodes' expects integer, got a number"});
     check("[plugin.mokc]\nmax_nodes = 3\n",
           {"line 1", "[plugin.mokc]: unknown plugin 'mokc'", "did you mean 'mock'?"});
     check("[plugin.mock]\nwhen = 1979-05-27\n", {"a date is not a parameter value"});
