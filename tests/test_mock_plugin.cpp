@@ -68,7 +68,10 @@ TEST_CASE("mock refuses bad parameters and a corrupt state file, naming them") {
     CHECK_THROWS_WITH(c.load("mock", {{"fail_on", "lunch"}}), Catch::Contains("fail_on"));
     test::write_text(dir.file("bad.json"), "{\"clusters\": 3");
     CHECK_THROWS_WITH(c.load("mock", {{"state_file", dir.file("bad.json")}}),
-                      Catch::Contains("bad.json") && Catch::Contains("not a mock state file"));
+                      Catch::Contains("bad.json") && Catch::Contains("not a JSON object"));
+    test::write_text(dir.file("other.json"), "{\"clusters\": 3}");
+    CHECK_THROWS_WITH(c.load("mock", {{"state_file", dir.file("other.json")}}),
+                      Catch::Contains("other.json") && Catch::Contains("not a mock state file"));
     CHECK_THROWS_WITH(c.load("mock", {{"state_file", "/nonexistent-dir/s.json"}}),
                       Catch::Contains("does not exist"));
     CHECK(test::read_text(dir.file("bad.json")) == "{\"clusters\": 3");  // left as it was

@@ -6,7 +6,15 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <sys/stat.h>
+
 namespace test {
+
+namespace {
+// Files the tests write are trusted only when not group/other-writable: give every
+// test the same umask, whatever the caller's.
+const mode_t umask_for_tests = ::umask(022);
+}  // namespace
 
 TempDir::TempDir() {
     const char* tmp = std::getenv("TMPDIR");

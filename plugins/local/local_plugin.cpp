@@ -16,6 +16,8 @@
 #include <fluxburst/flux.hpp>
 #include <fluxburst/flux_queue.hpp>
 #include <fluxburst/plugin.hpp>
+#include <fluxburst/state_file.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -29,26 +31,10 @@ namespace {
 namespace fp = fluxburst::flux_protocol;
 namespace local = fluxburst::local;
 using fluxburst::Error;
+using fluxburst::local::Launch;
 using nlohmann::json;
 
 using Clock = std::chrono::steady_clock;
-
-// One launch: the hosts one command started, and what it printed.
-struct Launch {
-    std::vector<std::string> hosts;
-    std::vector<std::int64_t> ranks;
-    std::string output;  // the command's standard output, trimmed
-    bool default_launcher = false;
-    double time = 0;
-};
-
-json to_json(const Launch& l) {
-    return {{"hosts", l.hosts},
-            {"ranks", l.ranks},
-            {"output", l.output},
-            {"default_launcher", l.default_launcher},
-            {"time", l.time}};
-}
 
 std::string trim(std::string s) {
     while (!s.empty() &&
@@ -62,11 +48,6 @@ std::string trim(std::string s) {
 bool exists(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
-}
-
-double unix_time() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 class LocalPlugin : public fluxburst::BurstPlugin {
@@ -133,7 +114,12 @@ public:
         if (start_timeout_ <= 0) return std::string("start_timeout must be positive");
         try {
             if (!values_["hostnames"].empty()) {
-                for (const auto& h : fp::expand_hostlist(values_["hostnames"])) allowed_.insert(h);
+                for (const auto& h : fp::expand_hostlist(values_["hostnames"])) {
+                    if (!local::is_host_name(h))
+                        return "hostnames: '" + h +
+                               "' is not a host name (letters, digits, '.', '-', '_')";
+                    allowed_.insert(h);
+                }
             }
             launch_ = values_["launch_command"].empty() ? local::default_launch_command
                                                         : values_["launch_command"];
@@ -144,9 +130,15 @@ public:
         } catch (const std::exception& e) {
             return std::string(e.what());
         }
-        state_file_ = values_["state_file"];
-        if (state_file_.empty() && !values_["config_dir"].empty())
-            state_file_ = values_["config_dir"] + "/fluxburst-local.json";
+        std::string state_file = values_["state_file"];
+        if (state_file.empty() && !values_["config_dir"].empty())
+            state_file = values_["config_dir"] + "/fluxburst-local.json";
+        if (!state_file.empty()) {
+            state_ = std::make_unique<fluxburst::StateFile>(state_file);
+            // A run holds the lock while its launch commands run.
+            state_->set_lock_timeout(std::chrono::milliseconds(
+                static_cast<std::int64_t>(std::min(timeout_ * 2 + 60, 86400.0) * 1000)));
+        }
         if (p.get_bool("setup")) {
             try {
                 setup(p.get_bool("overwrite"));
@@ -174,6 +166,79 @@ public:
     }
 
     fluxburst::BurstResult run(const fluxburst::BurstRequest& request) override {
+        // One locked step: read what was launched, launch, record. A parallel
+        // command waits, then sees these brokers as starting.
+        fluxburst::BurstResult result;
+        std::vector<Launch> done;
+        std::string failure;
+        try {
+            change_state([&](std::vector<Launch>& launches) {
+                result = run_locked(request, launches, done, failure);
+            });
+        } catch (const std::exception& e) {
+            if (done.empty()) throw;
+            failure +=
+                std::string(failure.empty() ? "" : "; ") +
+                "the brokers started but cannot be recorded for a later unburst: " + e.what();
+        }
+        if (!failure.empty()) {
+            std::string started;
+            for (const auto& l : done)
+                started += (started.empty() ? "" : ",") + fp::compress_hostlist(l.hosts);
+            throw Error("local: " + failure +
+                        (started.empty() ? "" : "; started before the failure: " + started));
+        }
+        return result;
+    }
+
+    fluxburst::BurstResult unburst() override {
+        std::vector<std::string> errors;
+        json stopped = json::array();
+        std::vector<std::string> stopped_hosts;
+        bool none = false;
+        change_state([&](std::vector<Launch>& launches) {
+            none = launches.empty();
+            std::vector<Launch> kept;
+            std::optional<fluxburst::ResourceStatus> status;
+            for (const Launch& l : launches) {
+                std::string error;
+                try {
+                    error = stop(l, status);
+                } catch (const std::exception& e) {
+                    error = e.what();
+                }
+                if (error.empty()) {
+                    stopped.push_back(local::to_json(l));
+                    stopped_hosts.insert(stopped_hosts.end(), l.hosts.begin(), l.hosts.end());
+                } else {
+                    errors.push_back(fp::compress_hostlist(l.hosts) + ": " + error);
+                    kept.push_back(l);
+                }
+            }
+            launches = std::move(kept);
+        });
+        cached_.reset();
+        if (none) return {"no brokers to stop", {{"stopped", json::array()}}};
+        if (!errors.empty()) {
+            std::string text;
+            for (const auto& e : errors) text += (text.empty() ? "" : "; ") + e;
+            throw Error(
+                "local: could not stop every broker (they stay recorded for the next unburst): " +
+                text +
+                (stopped_hosts.empty() ? ""
+                                       : "; stopped: " + fp::compress_hostlist(stopped_hosts)));
+        }
+        return {"stopped brokers on " + fp::compress_hostlist(stopped_hosts),
+                {{"stopped", stopped}}};
+    }
+
+private:
+    // run() with the state locked: `launches` is what the state file holds, and
+    // gets what this run starts; `done` those launches, `failure` what went wrong.
+    fluxburst::BurstResult run_locked(const fluxburst::BurstRequest& request,
+                                      std::vector<Launch>& launches, std::vector<Launch>& done,
+                                      std::string& failure) {
+        launches_ = launches;
         const fluxburst::ResourceStatus& s = resources(true);
         local::Plan plan = local::plan(s, request.nodes, allowed_, starting());
         json details = {{"wanted", plan.wanted},
@@ -204,13 +269,23 @@ public:
                     "brokers start with); set config_dir, or launch_command");
             values["flux_uri"] = parent_uri();
         }
-        std::vector<Launch> done;
-        std::string failure;
-        auto record = [&](Launch l) {
-            l.default_launcher = is_default;
-            l.time = unix_time();
+        // Record a launch; its output must be one safe token (a stop command gets it).
+        auto record = [&](std::vector<std::string> on, std::vector<std::int64_t> ranks,
+                          const std::string& out) {
+            Launch l{std::move(on), std::move(ranks), trim(out), is_default, local::Clocks::now()};
+            std::string bad;
+            if (!local::is_safe_output(l.output) ||
+                (is_default && !l.output.empty() && !fluxburst::parse_job_id(l.output))) {
+                bad = "the launch command for " + fp::compress_hostlist(l.hosts) +
+                      " printed something other than one " +
+                      (is_default ? std::string("job id") : std::string("word")) +
+                      " (letters, digits, ._:@/+=,%-); it was not recorded as {launch_output}: "
+                      "make the command print only that, or nothing";
+                l.output.clear();
+            }
             done.push_back(l);
-            launches_.push_back(std::move(l));
+            launches.push_back(l);
+            if (!bad.empty()) failure += (failure.empty() ? "" : "; ") + bad;
         };
         if (local::runs_per_host(launch_)) {
             for (std::size_t i = 0; i < hosts.size(); ++i) {
@@ -219,11 +294,11 @@ public:
                 std::string command = local::expand(launch_, v);
                 local::CommandResult r = local::run_command(command, timeout_, command_env());
                 if (!r.ok()) {
-                    failure = "launch command for " + hosts[i] + " failed (" + r.describe() +
-                              "): " + command;
+                    failure += std::string(failure.empty() ? "" : "; ") + "launch command for " +
+                               hosts[i] + " failed (" + r.describe() + "): " + command;
                     break;
                 }
-                record(Launch{{hosts[i]}, {plan.ranks[i]}, trim(r.out)});
+                record({hosts[i]}, {plan.ranks[i]}, r.out);
             }
         } else {
             auto v = values;
@@ -231,27 +306,15 @@ public:
             std::string command = local::expand(launch_, v);
             local::CommandResult r = local::run_command(command, timeout_, command_env());
             if (!r.ok())
-                failure = "launch command failed (" + r.describe() + "): " + command;
+                failure += std::string(failure.empty() ? "" : "; ") + "launch command failed (" +
+                           r.describe() + "): " + command;
             else
-                record(Launch{hosts, plan.ranks, trim(r.out)});
+                record(hosts, plan.ranks, r.out);
         }
         cached_.reset();
-        try {
-            save_state();  // what was started is recorded even when a later host failed
-        } catch (const std::exception& e) {
-            failure +=
-                std::string(failure.empty() ? "" : "; ") +
-                "the brokers started but cannot be recorded for a later unburst: " + e.what();
-        }
-        if (!failure.empty()) {
-            std::string started;
-            for (const auto& l : done)
-                started += (started.empty() ? "" : ",") + fp::compress_hostlist(l.hosts);
-            throw Error("local: " + failure +
-                        (started.empty() ? "" : "; started before the failure: " + started));
-        }
+        launches_ = launches;
         json launched = json::array();
-        for (const auto& l : done) launched.push_back(to_json(l));
+        for (const auto& l : done) launched.push_back(local::to_json(l));
         details["launched"] = launched;
         details["short_by"] = plan.short_by;
         std::string summary = "started brokers on " + fp::compress_hostlist(hosts) + " (" +
@@ -263,45 +326,6 @@ public:
         return {summary, details};
     }
 
-    fluxburst::BurstResult unburst() override {
-        if (launches_.empty()) return {"no brokers to stop", {{"stopped", json::array()}}};
-        std::vector<Launch> kept;
-        std::vector<std::string> errors;
-        json stopped = json::array();
-        std::vector<std::string> stopped_hosts;
-        std::optional<fluxburst::ResourceStatus> status;
-        for (const Launch& l : launches_) {
-            std::string error;
-            try {
-                error = stop(l, status);
-            } catch (const std::exception& e) {
-                error = e.what();
-            }
-            if (error.empty()) {
-                stopped.push_back(to_json(l));
-                stopped_hosts.insert(stopped_hosts.end(), l.hosts.begin(), l.hosts.end());
-            } else {
-                errors.push_back(fp::compress_hostlist(l.hosts) + ": " + error);
-                kept.push_back(l);
-            }
-        }
-        launches_ = std::move(kept);
-        cached_.reset();
-        save_state();
-        if (!errors.empty()) {
-            std::string text;
-            for (const auto& e : errors) text += (text.empty() ? "" : "; ") + e;
-            throw Error(
-                "local: could not stop every broker (they stay recorded for the next unburst): " +
-                text +
-                (stopped_hosts.empty() ? ""
-                                       : "; stopped: " + fp::compress_hostlist(stopped_hosts)));
-        }
-        return {"stopped brokers on " + fp::compress_hostlist(stopped_hosts),
-                {{"stopped", stopped}}};
-    }
-
-private:
     // ---- the instance -----------------------------------------------------------
 
     fluxburst::FluxQueue& instance() {
@@ -323,6 +347,8 @@ private:
         return env ? env : "";
     }
 
+    // The instance's resources, and (for schedule) what other commands launched:
+    // both at most 2 s old, or read now when `fresh`.
     const fluxburst::ResourceStatus& resources(bool fresh) {
         if (fresh || !cached_ || Clock::now() - cached_at_ > std::chrono::seconds(2)) {
             try {
@@ -331,6 +357,7 @@ private:
                 throw Error(std::string("local: ") + e.what());
             }
             cached_at_ = Clock::now();
+            if (!fresh) launches_ = read_state();
         }
         return *cached_;
     }
@@ -338,9 +365,9 @@ private:
     // Ranks launched recently enough to be still coming up (or up already).
     std::set<std::int64_t> starting() const {
         std::set<std::int64_t> out;
-        double now = unix_time();
+        local::Clocks now = local::Clocks::now();
         for (const auto& l : launches_)
-            if (now - l.time < start_timeout_) out.insert(l.ranks.begin(), l.ranks.end());
+            if (l.age(now) < start_timeout_) out.insert(l.ranks.begin(), l.ranks.end());
         return out;
     }
 
@@ -448,19 +475,20 @@ private:
                     ? std::binary_search(status->offline.begin(), status->offline.end(), rank)
                     : std::binary_search(status->down.begin(), status->down.end(), rank);
             if (offline) continue;  // not up (or gone already)
-            std::string command = v["flux"] + " overlay disconnect " + std::to_string(rank);
-            auto r = local::run_command(command, timeout_, command_env());
+            std::vector<std::string> argv = {v["flux"], "overlay", "disconnect",
+                                             std::to_string(rank)};
+            auto r = local::run_argv(argv, timeout_, command_env());
             if (!r.ok())
-                return "cannot disconnect " + l.hosts[i] + " (" + r.describe() + "): " + command;
+                return "cannot disconnect " + l.hosts[i] + " (" + r.describe() +
+                       "): " + local::describe_argv(argv);
         }
         if (l.default_launcher && !l.output.empty()) {
             std::string parent = values_["flux_uri"].empty() ? parent_uri() : values_["flux_uri"];
-            std::string command =
-                v["flux"] + " proxy " + parent + " " + v["flux"] + " cancel " + l.output;
-            auto r = local::run_command(command, timeout_, command_env());
+            std::vector<std::string> argv = local::cancel_argv(v["flux"], parent, l.output);
+            auto r = local::run_argv(argv, timeout_, command_env());
             if (!r.ok() && r.err.find("inactive") == std::string::npos)
                 return "cannot cancel the brokers' job " + l.output + " (" + r.describe() +
-                       "): " + command;
+                       "): " + local::describe_argv(argv);
         }
         return "";
     }
@@ -502,8 +530,7 @@ private:
             std::string cert = local::cert_path(s);
             std::string tmp = cert + ".new";
             ::unlink(tmp.c_str());
-            auto r =
-                local::run_command(flux + " keygen --name=fluxburst-local '" + tmp + "'", timeout_);
+            auto r = local::run_argv({flux, "keygen", "--name=fluxburst-local", tmp}, timeout_);
             if (!r.ok()) {
                 ::unlink(tmp.c_str());
                 throw Error("flux keygen failed (" + r.describe() + ")");
@@ -513,13 +540,17 @@ private:
                 throw Error("cannot install the certificate " + cert + ": " + std::strerror(errno));
             }
         }
-        std::string encode =
-            flux + " R encode --hosts='" + fp::compress_hostlist(s.hosts) + "' --ranks=0-" +
-            std::to_string(s.hosts.size() - 1) +
-            (s.cores.empty() ? std::string(" --local") : " --cores='" + s.cores + "'");
-        auto r = local::run_command(encode, timeout_);
+        std::vector<std::string> encode = {
+            flux,
+            "R",
+            "encode",
+            "--hosts=" + fp::compress_hostlist(s.hosts),
+            "--ranks=0-" + std::to_string(s.hosts.size() - 1),
+            s.cores.empty() ? std::string("--local") : "--cores=" + s.cores};
+        auto r = local::run_argv(encode, timeout_);
         if (!r.ok() || r.out.empty())
-            throw Error("flux R encode failed (" + r.describe() + "): " + encode);
+            throw Error("flux R encode failed (" + r.describe() +
+                        "): " + local::describe_argv(encode));
         fluxburst::write_file_atomically(s.config_dir + "/R", r.out, 0644);
         fluxburst::write_file_atomically(conf + "/bootstrap.toml", local::bootstrap_toml(s), 0644);
         fluxburst::write_file_atomically(conf + "/resource.toml", local::resource_toml(s), 0644);
@@ -527,39 +558,55 @@ private:
 
     // ---- state --------------------------------------------------------------------
 
-    std::optional<std::string> load_state() {
-        if (state_file_.empty() || !exists(state_file_)) return std::nullopt;
+    // What the state file (or, without one, this process) holds. Throws Error.
+    std::vector<Launch> read_state() const {
+        if (!state_) return local::launches_from_state(memory_);
+        json state = state_->read();
         try {
-            json j = json::parse(fluxburst::read_file(state_file_));
-            for (const auto& l : j.at("launches")) {
-                Launch launch;
-                launch.hosts = l.at("hosts").get<std::vector<std::string>>();
-                launch.ranks = l.at("ranks").get<std::vector<std::int64_t>>();
-                launch.output = l.value("output", "");
-                launch.default_launcher = l.value("default_launcher", false);
-                launch.time = l.value("time", 0.0);
-                if (launch.hosts.size() != launch.ranks.size())
-                    throw Error("hosts and ranks differ in length");
-                launches_.push_back(std::move(launch));
-            }
+            return local::launches_from_state(state);
+        } catch (const Error& e) {
+            throw Error(not_a_state_file(e.what()));
+        }
+    }
+
+    std::string not_a_state_file(const std::string& why) const {
+        return "state_file '" + state_->path() + "' is not a local plugin state file (" + why +
+               "); move it away or point state_file elsewhere";
+    }
+
+    std::optional<std::string> load_state() {
+        try {
+            launches_ = read_state();
         } catch (const std::exception& e) {
-            return "state_file '" + state_file_ + "' is not a local plugin state file (" +
-                   e.what() + "); move it away or point state_file elsewhere";
+            return std::string(e.what());
         }
         return std::nullopt;
     }
 
-    void save_state() {
-        if (state_file_.empty()) return;
-        json j = {{"plugin", "local"}, {"launches", json::array()}};
-        for (const auto& l : launches_) j["launches"].push_back(to_json(l));
-        fluxburst::write_file_atomically(state_file_, j.dump(1) + "\n", 0600);
+    // Apply `change` to the launches recorded, under the state file's lock.
+    void change_state(const std::function<void(std::vector<Launch>&)>& change) {
+        auto apply = [&](json& state) {
+            std::vector<Launch> launches;
+            try {
+                launches = local::launches_from_state(state);
+            } catch (const Error& e) {
+                throw Error("local: " + (state_ ? not_a_state_file(e.what()) : e.what()));
+            }
+            change(launches);
+            launches_ = launches;
+            state = local::state_json(launches);
+        };
+        if (state_)
+            state_->update(apply);
+        else
+            apply(memory_);
     }
 
     std::map<std::string, std::string> values_;
     std::set<std::string> allowed_;
     std::string launch_;
-    std::string state_file_;
+    std::unique_ptr<fluxburst::StateFile> state_;  // null: the state lives in memory_
+    json memory_ = json::object();
     std::string flux_;
     std::int64_t port_ = 8050;
     double timeout_ = 120;

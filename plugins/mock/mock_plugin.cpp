@@ -1,23 +1,18 @@
 // The mock plugin: a simulated remote cluster, for tests, demos and scheduler
 // simulations. Built exactly as an outside plugin is: public headers and
 // fluxburst_add_plugin() only.
-#include <fluxburst/atomic_file.hpp>
 #include <fluxburst/error.hpp>
 #include <fluxburst/plugin.hpp>
+#include <fluxburst/state_file.hpp>
 
 #include <sys/stat.h>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace {
-
-struct Cluster {
-    std::string name;
-    std::int64_t nodes = 0;
-    std::int64_t tasks = 0;
-    std::vector<fluxburst::JobId> jobs;
-};
 
 class MockPlugin : public fluxburst::BurstPlugin {
 public:
@@ -29,7 +24,8 @@ public:
             {"cluster_prefix", ParamType::String, "mock", false,
              "clusters are named <prefix>-0, <prefix>-1, ..."},
             {"state_file", ParamType::String, nullptr, false,
-             "JSON file recording clusters and jobs served (written atomically, read on load)"},
+             "JSON file recording clusters and jobs served (locked while changed, written "
+             "atomically with mode 0600, read on load)"},
             {"priority", ParamType::Integer, 0, false,
              "rank for the 'priority' ordering (higher first)"},
             {"fail_on", ParamType::String, "", false,
@@ -48,8 +44,7 @@ public:
             fail_on_ != "unburst")
             return "fail_on must be '', 'schedule', 'run' or 'unburst', got '" + fail_on_ + "'";
         if (params().has("state_file")) {
-            state_file_ = params().get_string("state_file");
-            if (auto why = load_state()) return why;
+            if (auto why = load_state(params().get_string("state_file"))) return why;
         }
         return std::nullopt;
     }
@@ -61,83 +56,107 @@ public:
 
     fluxburst::BurstResult run(const fluxburst::BurstRequest& request) override {
         if (fail_on_ == "run") throw fluxburst::Error("mock: simulated run failure");
-        Cluster c;
-        c.name = prefix_ + "-" + std::to_string(next_index_);
-        c.nodes = std::min(request.nodes, max_nodes_);
-        c.tasks = request.tasks;
-        for (const auto& job : request.jobs) c.jobs.push_back(fluxburst::job_id(*job));
-        std::vector<Cluster> next = clusters_;
-        next.push_back(c);
-        save_state(next, next_index_ + 1);  // state first: a crash never loses a cluster
-        clusters_ = std::move(next);
-        ++next_index_;
-        return {"created cluster " + c.name + " with " + std::to_string(c.nodes) + " nodes for " +
-                    std::to_string(c.jobs.size()) + " job(s)",
-                to_json(c)};
+        nlohmann::json cluster;
+        // One locked step: parallel commands sharing the state file each get a
+        // cluster of their own, and every cluster is recorded.
+        change_state([&](nlohmann::json& state) {
+            std::int64_t index = state["next_index"].get<std::int64_t>();
+            std::vector<fluxburst::JobId> jobs;
+            for (const auto& job : request.jobs) jobs.push_back(fluxburst::job_id(*job));
+            cluster = {{"name", prefix_ + "-" + std::to_string(index)},
+                       {"nodes", std::min(request.nodes, max_nodes_)},
+                       {"tasks", request.tasks},
+                       {"jobs", jobs}};
+            state["clusters"].push_back(cluster);
+            state["next_index"] = index + 1;
+        });
+        return {"created cluster " + cluster["name"].get<std::string>() + " with " +
+                    std::to_string(cluster["nodes"].get<std::int64_t>()) + " nodes for " +
+                    std::to_string(cluster["jobs"].size()) + " job(s)",
+                cluster};
     }
 
     fluxburst::BurstResult unburst() override {
         if (fail_on_ == "unburst") throw fluxburst::Error("mock: simulated unburst failure");
         nlohmann::json removed = nlohmann::json::array();
-        std::string names;
-        for (const auto& c : clusters_) {
-            removed.push_back(c.name);
-            names += (names.empty() ? "" : ", ") + c.name;
-        }
-        save_state({}, next_index_);
-        clusters_.clear();
+        change_state([&](nlohmann::json& state) {
+            removed = nlohmann::json::array();
+            for (const auto& c : state["clusters"]) removed.push_back(c["name"]);
+            state["clusters"] = nlohmann::json::array();
+        });
         if (removed.empty()) return {"no clusters to remove", {{"removed", removed}}};
+        std::string names;
+        for (const auto& name : removed)
+            names += (names.empty() ? "" : ", ") + name.get<std::string>();
         return {"removed " + names, {{"removed", removed}}};
     }
 
     std::optional<std::int64_t> free_nodes() const override { return max_nodes_; }
 
 private:
-    static nlohmann::json to_json(const Cluster& c) {
-        return {{"name", c.name}, {"nodes", c.nodes}, {"tasks", c.tasks}, {"jobs", c.jobs}};
+    // The state: {"plugin": "mock", "next_index": N, "clusters": [{name, nodes,
+    // tasks, jobs}]}. Throws when `state` is not that (an empty one is filled in).
+    void check_state(nlohmann::json& state) const {
+        if (state.empty()) state = {{"plugin", "mock"}, {"next_index", 0}};
+        if (!state.contains("clusters")) state["clusters"] = nlohmann::json::array();
+        if (!state.contains("next_index") || !state["next_index"].is_number_integer() ||
+            state["next_index"].get<std::int64_t>() < 0 || !state["clusters"].is_array())
+            throw fluxburst::Error("no next_index, or clusters is not a list");
+        for (const auto& c : state["clusters"]) {
+            if (!c.is_object() || !c.contains("name") || !c["name"].is_string() ||
+                !c.contains("nodes") || !c["nodes"].is_number_integer() || !c.contains("jobs") ||
+                !c["jobs"].is_array())
+                throw fluxburst::Error("a cluster without name, nodes and jobs");
+        }
     }
 
-    std::optional<std::string> load_state() {
-        struct stat st {};
-        if (::stat(state_file_.c_str(), &st) != 0) {
-            std::string dir = state_file_.substr(0, state_file_.find_last_of('/') + 1);
-            if (!dir.empty() && ::stat(dir.c_str(), &st) != 0)
-                return "state_file '" + state_file_ + "': directory '" + dir + "' does not exist";
-            return std::nullopt;  // a new state file
+    std::string not_a_state_file(const std::string& why) const {
+        return "state_file '" + state_->path() + "' is not a mock state file (" + why +
+               "); move it away or point state_file elsewhere";
+    }
+
+    // Apply `change` to the state: under the state file's lock when there is one.
+    void change_state(const std::function<void(nlohmann::json&)>& change) {
+        if (!state_) {
+            check_state(memory_);
+            change(memory_);
+            return;
         }
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(fluxburst::read_file(state_file_));
-            next_index_ = j.at("next_index").get<std::int64_t>();
-            for (const auto& c : j.at("clusters")) {
-                Cluster cl;
-                cl.name = c.at("name").get<std::string>();
-                cl.nodes = c.at("nodes").get<std::int64_t>();
-                cl.tasks = c.value("tasks", cl.nodes);
-                cl.jobs = c.at("jobs").get<std::vector<fluxburst::JobId>>();
-                clusters_.push_back(std::move(cl));
+        state_->update([&](nlohmann::json& state) {
+            try {
+                check_state(state);
+            } catch (const fluxburst::Error& e) {
+                throw fluxburst::Error("mock: " + not_a_state_file(e.what()));
             }
-        } catch (const std::exception& e) {
-            return "state_file '" + state_file_ + "' is not a mock state file (" + e.what() +
-                   "); move it away or point state_file elsewhere";
+            change(state);
+        });
+    }
+
+    std::optional<std::string> load_state(const std::string& path) {
+        struct stat st {};
+        std::string dir = path.substr(0, path.find_last_of('/') + 1);
+        if (!dir.empty() && ::stat(dir.c_str(), &st) != 0)
+            return "state_file '" + path + "': directory '" + dir + "' does not exist";
+        state_ = std::make_unique<fluxburst::StateFile>(path);
+        nlohmann::json state;
+        try {
+            state = state_->read();
+        } catch (const fluxburst::Error& e) {
+            return std::string(e.what());
+        }
+        try {
+            check_state(state);
+        } catch (const fluxburst::Error& e) {
+            return not_a_state_file(e.what());
         }
         return std::nullopt;
-    }
-
-    void save_state(const std::vector<Cluster>& clusters, std::int64_t next_index) const {
-        if (state_file_.empty()) return;
-        nlohmann::json j = {
-            {"plugin", "mock"}, {"next_index", next_index}, {"clusters", nlohmann::json::array()}};
-        for (const auto& c : clusters) j["clusters"].push_back(to_json(c));
-        fluxburst::write_file_atomically(state_file_, j.dump(1) + "\n");
     }
 
     std::int64_t max_nodes_ = 8;
     std::string prefix_;
     std::string fail_on_;
-    std::string state_file_;
-    std::vector<Cluster> clusters_;
-    std::int64_t next_index_ = 0;
+    std::unique_ptr<fluxburst::StateFile> state_;  // null: the state lives in memory_
+    nlohmann::json memory_;
 };
 
 }  // namespace

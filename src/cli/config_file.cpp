@@ -3,15 +3,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <optional>
 
 #include <sys/stat.h>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <fluxburst/error.hpp>
 #include <fluxburst/ordering.hpp>
+#include <fluxburst/trusted_file.hpp>
 
 #include "duration.hpp"
 #include "exit_codes.hpp"
@@ -20,6 +21,8 @@
 namespace fluxburst::cli {
 
 namespace {
+
+constexpr std::size_t max_config_size = std::size_t{1} << 20;  // 1 MiB of TOML is plenty
 
 const std::vector<std::string> top_tables = {"burst", "plugin"};
 const std::vector<std::string> burst_keys = {"plugins",       "ordering", "interval",
@@ -217,21 +220,20 @@ std::string ConfigFile::where(long line) const {
 ConfigFile read_config_file(const std::string& path) {
     ConfigFile cfg;
     cfg.path = path;
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-        throw UsageError(fmt::format("cannot read config file '{}': it is a directory", path));
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    // The config file says which plugins run and which commands they may run: it
+    // is trusted only when no one but its owner (this user or root) can write it.
+    std::optional<std::string> text;
+    try {
+        text = read_trusted_file(path, "config file", TrustedOwner::UserOrRoot, max_config_size);
+    } catch (const Error& e) {
+        throw UsageError(e.what());
+    }
+    if (!text)
         throw UsageError(
-            fmt::format("cannot read config file '{}': {}", path, std::strerror(errno)));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad())
-        throw UsageError(
-            fmt::format("cannot read config file '{}': {}", path, std::strerror(errno)));
+            fmt::format("cannot read config file '{}': {}", path, std::strerror(ENOENT)));
     toml::table root;
     try {
-        root = toml::parse(text.str(), path);
+        root = toml::parse(*text, path);
     } catch (const toml::parse_error& e) {
         throw UsageError(fmt::format("config file '{}' is not valid TOML: line {}, column {}: {}",
                                      path, e.source().begin.line, e.source().begin.column,

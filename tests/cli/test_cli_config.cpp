@@ -178,6 +178,37 @@ TEST_CASE("a missing or unreadable config file exits 2 naming it") {
     CHECK(r.err.find("is not valid TOML: line 1, column 1") != std::string::npos);
 }
 
+TEST_CASE("a config file others could have written is refused, exit 2, saying what to do") {
+    Setup s;
+    s.write("[burst]\nplugins = [\"mock\"]\n");
+    for (unsigned mode : {0664u, 0646u, 0777u}) {
+        CAPTURE(mode);
+        ::chmod(s.config.c_str(), mode);
+        auto r = run({"run", "--mock", "--config", s.config});
+        CHECK(r.status == 2);
+        CHECK(r.err.find("config file '" + s.config + "'") != std::string::npos);
+        CHECK(r.err.find("chmod go-w '" + s.config + "'") != std::string::npos);
+        CHECK(r.out.empty());
+    }
+    ::chmod(s.config.c_str(), 0644);
+    CHECK(run({"run", "--mock", "--config", s.config}).status == 0);
+    if (::geteuid() == 0) {  // another owner (root may chown)
+        REQUIRE(::chown(s.config.c_str(), 65534, 65534) == 0);
+        auto r = run({"run", "--mock", "--config", s.config});
+        CHECK(r.status == 2);
+        CHECK(r.err.find("owned by uid 65534") != std::string::npos);
+    }
+    // Not a regular file: an error at once, never a hang.
+    std::string fifo = s.dir.file("fifo.toml");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    auto r = run({"run", "--mock", "--config", fifo});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("not a regular file") != std::string::npos);
+    r = run({"run", "--mock", "--config", "/dev/zero"});
+    CHECK(r.status == 2);
+    CHECK(r.err.find("not a regular file") != std::string::npos);
+}
+
 TEST_CASE("plugin_path in the config file adds plugin directories") {
     Setup s;
     s.write("[burst]\nplugin_path = [\"" + cli_test::good_plugins() +

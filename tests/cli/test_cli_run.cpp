@@ -1,5 +1,7 @@
 // select, run --once, request, unburst: output in both modes and exit statuses.
 #include <map>
+#include <memory>
+#include <set>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -241,4 +243,25 @@ TEST_CASE(
     r = run(args);
     REQUIRE(r.status == 0);
     CHECK(nlohmann::json::parse(r.out)["assignments"][0]["plugin"] == "beta");
+}
+
+TEST_CASE("parallel requests sharing the mock plugin's state file record every cluster") {
+    test::TempDir dir;
+    std::string state = dir.file("state.json");
+    const int n = 10;
+    std::vector<std::unique_ptr<cli_test::Process>> commands;
+    for (int i = 0; i < n; ++i)
+        commands.push_back(std::make_unique<cli_test::Process>(
+            std::vector<std::string>{"request", "--mock", "--plugin", "mock", "--nodes", "1",
+                                     "--param", "mock.state_file=" + state, "--json"}));
+    std::set<std::string> names;
+    for (auto& p : commands) {
+        INFO(p->err());
+        REQUIRE(p->wait(30) == 0);
+        names.insert(nlohmann::json::parse(p->out())["plugins"][0]["details"]["name"]);
+    }
+    CHECK(names.size() == n);  // each command got a cluster of its own
+    auto saved = nlohmann::json::parse(test::read_text(state));
+    CHECK(saved["clusters"].size() == n);
+    CHECK(saved["next_index"] == n);
 }

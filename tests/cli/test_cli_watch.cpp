@@ -61,12 +61,12 @@ TEST_CASE("run --watch stops on SIGTERM with exit 0, nothing lost or half-writte
         for (const auto& id : c["jobs"]) served.insert(id.get<std::uint64_t>());
     CHECK(served == std::set<std::uint64_t>{11777605632ULL, 15317598208ULL});
     CHECK(marked_for_mock(job_doc) == served);
-    // No temporary files left next to them.
+    // No temporary files left next to them (the state file's lock stays, empty but for a pid).
     std::FILE* ls = ::popen(("ls -A '" + dir.path() + "'").c_str(), "r");
     char buf[4096];
     std::string listing(buf, std::fread(buf, 1, sizeof buf, ls));
     ::pclose(ls);
-    CHECK(listing == "jobs.json\nstate.json\n");
+    CHECK(listing == "jobs.json\nstate.json\nstate.json.lock\n");
 
     // stdout: one JSON document per line; the first cycle is there, with the burst.
     auto docs = json_lines(p.out());
