@@ -52,10 +52,20 @@ HttpsServer::~HttpsServer() {
     stop();
 }
 
-void HttpsServer::start() {
-    port_ = server_->bind_to_any_port("127.0.0.1");
+void HttpsServer::start(int port) {
+    if (port > 0) {
+        if (!server_->bind_to_port("127.0.0.1", port))
+            throw std::runtime_error("test HTTPS server: cannot bind 127.0.0.1:" +
+                                     std::to_string(port));
+        port_ = port;
+    } else {
+        port_ = server_->bind_to_any_port("127.0.0.1");
+    }
     if (port_ <= 0) throw std::runtime_error("test HTTPS server: cannot bind 127.0.0.1");
     thread_ = std::thread([this] { server_->listen_after_bind(); });
+    // stop() does nothing to a server not yet running: wait until it runs.
+    for (int i = 0; i < 5000 && !server_->is_running(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void HttpsServer::stop() {

@@ -23,8 +23,8 @@ public:
 
     /// Register handlers here before start().
     httplib::Server& http() { return *server_; }
-    /// Binds a free port on 127.0.0.1 and serves in a thread.
-    void start();
+    /// Binds `port` (0: a free one) on 127.0.0.1 and serves in a thread.
+    void start(int port = 0);
     /// Stops serving (idempotent); the port then refuses connections.
     void stop();
     int port() const { return port_; }
