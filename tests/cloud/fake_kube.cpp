@@ -85,6 +85,11 @@ FakeKube::~FakeKube() {
     stop();
 }
 
+std::vector<std::string> FakeKube::flux_operator_crds(const std::string& dir) {
+    return {dir + "/flux-framework.org_miniclusters.yaml",
+            dir + "/flux-framework.org_miniclusters.v1alpha1.yaml"};
+}
+
 void FakeKube::start() {
     server_ = std::make_unique<HttpsServer>(server_cert_, ca_.cert_pem);
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {

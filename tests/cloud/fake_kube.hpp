@@ -30,6 +30,8 @@ class FakeKube {
 public:
     /// crd_files: the MiniCluster CRDs whose versions are served.
     explicit FakeKube(const std::vector<std::string>& crd_files);
+    /// The two MiniCluster CRD files (v1alpha2, v1alpha1) in `dir`.
+    static std::vector<std::string> flux_operator_crds(const std::string& dir);
     ~FakeKube();
 
     /// Serves on a free port (or the port it had, after stop()).

@@ -12,13 +12,8 @@ using nlohmann::json;
 
 namespace {
 
-std::vector<std::string> crd_files() {
-    return {std::string(TEST_CRD_DIR) + "/flux-framework.org_miniclusters.yaml",
-            std::string(TEST_CRD_DIR) + "/flux-framework.org_miniclusters.v1alpha1.yaml"};
-}
-
 struct Env {
-    test::FakeKube kube{crd_files()};
+    test::FakeKube kube{test::FakeKube::flux_operator_crds(TEST_CRD_DIR)};
     Env() {
         kube.add_token("t", "alice");
         kube.start();

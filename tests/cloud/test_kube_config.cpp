@@ -15,13 +15,8 @@ using namespace fluxburst::cloud;
 
 namespace {
 
-std::vector<std::string> crd_files() {
-    return {std::string(TEST_CRD_DIR) + "/flux-framework.org_miniclusters.yaml",
-            std::string(TEST_CRD_DIR) + "/flux-framework.org_miniclusters.v1alpha1.yaml"};
-}
-
 struct Env {
-    test::FakeKube kube{crd_files()};
+    test::FakeKube kube{test::FakeKube::flux_operator_crds(TEST_CRD_DIR)};
     test::TempDir dir;
     Env() {
         kube.add_token("good-token", "alice");
