@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fluxburst/error.hpp>
+#include <fluxburst/trusted_file.hpp>
 
 #include "base64.hpp"
 #include "command.hpp"
@@ -77,8 +78,16 @@ bool boolean(const YAML::Node& node, const char* key, const std::string& where) 
 }
 
 void merge_file(Merged& merged, const std::string& file, bool check_owner) {
-    if (check_owner) check_private_file(file, "kubeconfig");
-    const std::string text = read_local_file(file, kMaxKubeconfig, "kubeconfig");
+    std::string text;
+    if (check_owner) {
+        // It names commands we run (exec plugins): trusted like a config file.
+        auto trusted =
+            read_trusted_file(file, "kubeconfig", TrustedOwner::UserOrRoot, kMaxKubeconfig);
+        if (!trusted) throw Error("cannot read the kubeconfig '" + file + "': it does not exist");
+        text = std::move(*trusted);
+    } else {
+        text = read_local_file(file, kMaxKubeconfig, "kubeconfig");
+    }
     YAML::Node root;
     try {
         root = YAML::Load(text);

@@ -42,18 +42,4 @@ std::string read_local_file(const std::string& path, std::size_t max_bytes,
     return text;
 }
 
-void check_private_file(const std::string& path, const std::string& what) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        throw Error("cannot read the " + what + " '" + path + "': " + std::strerror(errno));
-    if (st.st_uid != ::geteuid() && st.st_uid != 0)
-        throw Error("the " + what + " '" + path + "' is owned by another user (uid " +
-                    std::to_string(st.st_uid) +
-                    "); refusing to trust it: it may name commands to run or keys to use");
-    if (st.st_mode & (S_IWGRP | S_IWOTH))
-        throw Error("the " + what + " '" + path +
-                    "' is writable by group or others; refusing to trust it (chmod go-w '" + path +
-                    "')");
-}
-
 }  // namespace fluxburst::cloud

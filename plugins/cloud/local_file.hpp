@@ -1,4 +1,5 @@
-// Reading the local files the cloud plugins trust: kubeconfigs, keys, certificates.
+// Reading local files the cloud plugins use as data: certificates, keys, tokens.
+// (Files that name commands to run are read with <fluxburst/trusted_file.hpp>.)
 #pragma once
 
 #include <cstddef>
@@ -10,9 +11,5 @@ namespace fluxburst::cloud {
 /// in the error ("kubeconfig", "client key of user x"). Throws fluxburst::Error.
 std::string read_local_file(const std::string& path, std::size_t max_bytes,
                             const std::string& what);
-
-/// Throws fluxburst::Error when the file is not owned by the effective user (or
-/// root) or is writable by group or others: files naming commands we run, or keys.
-void check_private_file(const std::string& path, const std::string& what);
 
 }  // namespace fluxburst::cloud

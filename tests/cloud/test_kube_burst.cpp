@@ -16,8 +16,9 @@ using std::chrono::milliseconds;
 
 namespace {
 
-const std::string kCert = "#   ZeroMQ CURVE **Secret** Certificate\nmetadata\ncurve\n"
-                          "    public-key = \"test\"\n    secret-key = \"test\"\n";
+const std::string kCert =
+    "#   ZeroMQ CURVE **Secret** Certificate\nmetadata\ncurve\n"
+    "    public-key = \"test\"\n    secret-key = \"test\"\n";
 
 /// The state file, in memory.
 struct MemoryState {
@@ -59,11 +60,13 @@ struct Env {
 
     KubeBurst burst() {
         const std::string t = token;
-        return KubeBurst(
-            KubeConnection::with_token(kube.url(), kube.ca().cert_pem, [t] { return t; }, "test"),
-            options, memory.store());
+        return KubeBurst(KubeConnection::with_token(
+                             kube.url(), kube.ca().cert_pem, [t] { return t; }, "test"),
+                         options, memory.store());
     }
-    json recorded() { return memory.state.value("kubernetes", json::object()).value("bursts", json::object()); }
+    json recorded() {
+        return memory.state.value("kubernetes", json::object()).value("bursts", json::object());
+    }
     std::string slot(int i) { return options.topology.bursts.at(i).name; }
 };
 
@@ -89,8 +92,8 @@ TEST_CASE("KubeBurst: a burst runs and is unbursted, leaving nothing", "[kube][b
     auto started = b.run(3, 12);
     CHECK(started.name == env.slot(0));
     CHECK(started.ns == "flux-operator");
-    CHECK(started.hosts == std::vector<std::string>{started.name + "-0", started.name + "-1",
-                                                     started.name + "-2"});
+    CHECK(started.hosts ==
+          std::vector<std::string>{started.name + "-0", started.name + "-1", started.name + "-2"});
     CHECK(started.details["first_rank"] == 2);
     CHECK(b.free_slots() == 1);
     CHECK(env.recorded()[started.name]["phase"] == "running");
@@ -167,7 +170,8 @@ TEST_CASE("KubeBurst: 409s are handled deliberately", "[kube][burst]") {
     }
     SECTION("a MiniCluster someone else made: its slot is skipped") {
         env.kube.add_namespace("flux-operator");
-        env.kube.add_object("miniclusters", "flux-operator", {{"metadata", {{"name", env.slot(0)}}}});
+        env.kube.add_object("miniclusters", "flux-operator",
+                            {{"metadata", {{"name", env.slot(0)}}}});
         auto b = env.burst();
         CHECK(b.run(1).name == env.slot(1));
         CHECK_THAT(error_of<KubeBurstError>([&] { b.run(1); }),

@@ -267,7 +267,7 @@ TEST_CASE("kubeconfig: contexts, merging and refusals", "[kube][config]") {
         const std::string path = env.write("    token: good-token\n");
         ::chmod(path.c_str(), 0620);
         CHECK_THAT(error_of([&] { load_kubeconfig(opts(path)); }),
-                   Catch::Contains("writable by group or others"));
+                   Catch::Contains("refusing to trust it"));
     }
     SECTION("malformed files name the problem") {
         const std::string path = env.dir.file("bad");
