@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   nlohmann-json3-dev libfmt-dev libspdlog-dev libsimdjson-dev
-  libcli11-dev libtomlplusplus-dev
+  libcli11-dev libtomlplusplus-dev libsodium-dev
   libcurl4-openssl-dev libyaml-cpp-dev libssl-dev libcpp-httplib-dev
   catch2 libbenchmark-dev
   clang libclang-rt-14-dev

@@ -1,3 +1,4 @@
+#include <fluxburst/error.hpp>
 #include <fluxburst/plugin.hpp>
 
 namespace fluxburst {
@@ -6,5 +7,10 @@ namespace fluxburst {
 // libfluxburst, shared by every plugin.
 BurstPlugin::BurstPlugin() = default;
 BurstPlugin::~BurstPlugin() = default;
+
+BurstResult BurstPlugin::setup(const SetupRequest&) {
+    throw PluginError("plugin " + name() +
+                      " has no setup step: it needs nothing prepared before a burst");
+}
 
 }  // namespace fluxburst

@@ -79,24 +79,7 @@ TEST_CASE("local: which nodes a burst starts") {
     CHECK(local::startable_ranks(s, {}, {}) == std::vector<std::int64_t>{2, 3});
 }
 
-TEST_CASE("local: the burst instance's configuration files") {
-    local::Setup s;
-    s.config_dir = "/cfg";
-    s.hosts = {"node0", "node1"};
-    s.port = 9000;
-    s.network_device = "ib0";
-    std::string b = local::bootstrap_toml(s);
-    CHECK_THAT(b, Catch::Contains("curve_cert = \"/cfg/curve.cert\""));
-    CHECK_THAT(b, Catch::Contains("default_port = 9000"));
-    CHECK_THAT(b, Catch::Contains("default_bind = \"tcp://ib0:%p\""));
-    CHECK_THAT(b, Catch::Contains("default_connect = \"tcp://%h:%p\""));
-    CHECK_THAT(b, Catch::Contains("  { host = \"node0\" },\n  { host = \"node1\" },\n"));
-    s.bind_uri = "ipc:///s/tbon-%h";
-    s.curve_cert = "/secret/c.cert";
-    CHECK_THAT(local::bootstrap_toml(s), Catch::Contains("default_bind = \"ipc:///s/tbon-%h\""));
-    CHECK_THAT(local::bootstrap_toml(s), Catch::Contains("curve_cert = \"/secret/c.cert\""));
-    CHECK_THAT(local::resource_toml(s), Catch::Contains("path = \"/cfg/R\"\nnoverify = true"));
-    CHECK(local::toml_string("a\"b\\c\n") == "\"a\\\"b\\\\c\\n\"");
+TEST_CASE("local: the configuration path") {
     CHECK(local::config_path("/cfg") == "/cfg/conf.d");
 }
 

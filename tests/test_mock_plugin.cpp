@@ -82,3 +82,11 @@ TEST_CASE("mock reports its capacity for least_waste") {
     auto& p = c.load("mock", {{"max_nodes", 5}});
     CHECK(p.free_nodes() == std::optional<std::int64_t>(5));
 }
+
+TEST_CASE("a plugin without a setup step says so when asked for one") {
+    Client c = mock_client({});
+    fluxburst::BurstPlugin& mock = c.load("mock");
+    CHECK_THROWS_AS(mock.setup(fluxburst::SetupRequest{}), fluxburst::PluginError);
+    CHECK_THROWS_WITH(mock.setup(fluxburst::SetupRequest{true}),
+                      Catch::Contains("plugin mock has no setup step"));
+}

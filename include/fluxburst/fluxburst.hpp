@@ -4,6 +4,7 @@
 #include <fluxburst/atomic_file.hpp>
 #include <fluxburst/client.hpp>
 #include <fluxburst/config.hpp>
+#include <fluxburst/curve_cert.hpp>
 #include <fluxburst/error.hpp>
 #include <fluxburst/flux.hpp>
 #include <fluxburst/job.hpp>
@@ -15,6 +16,7 @@
 #include <fluxburst/report.hpp>
 #include <fluxburst/selectors.hpp>
 #include <fluxburst/suggest.hpp>
+#include <fluxburst/topology.hpp>
 #if FLUXBURST_HAVE_FLUX
 #include <fluxburst/flux_queue.hpp>
 #endif

@@ -53,6 +53,12 @@ struct BurstResult {
     nlohmann::json details = nlohmann::json::object();
 };
 
+/// What `flux-burst setup PLUGIN` asks of a plugin's setup().
+struct SetupRequest {
+    /// Replace files (or resources) an earlier setup made; otherwise refuse them.
+    bool overwrite = false;
+};
+
 class BurstPlugin;
 
 namespace detail {
@@ -85,6 +91,15 @@ public:
 
     /// Give back what earlier runs created.
     virtual BurstResult unburst() { return {"nothing to unburst", nlohmann::json::object()}; }
+
+    /// Prepare, once, what bursts need on the lead side (for a connected burst: the
+    /// lead instance's bootstrap config with the burst hosts pre-declared, the CURVE
+    /// certificate). Called by `flux-burst setup PLUGIN`, never during a cycle. By
+    /// convention `details` holds "files" (paths written) and, when something must be
+    /// reachable from outside, "listen": {"address": ..., "port": ...}; the command
+    /// prints them. Refuse existing files unless `request.overwrite`. The default
+    /// throws PluginError "plugin NAME has no setup step".
+    virtual BurstResult setup(const SetupRequest& request);
 
     /// Free nodes this plugin can still provide, when it knows (used by the
     /// least_waste ordering); nullopt means unknown.

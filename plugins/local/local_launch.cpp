@@ -298,65 +298,6 @@ std::string config_path(const std::string& config_dir) {
     return config_dir + "/conf.d";
 }
 
-std::string cert_path(const Setup& s) {
-    return s.curve_cert.empty() ? s.config_dir + "/curve.cert" : s.curve_cert;
-}
-
-std::string toml_string(const std::string& s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (c < 0x20 || c == 0x7f) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
-
-std::string bootstrap_toml(const Setup& s) {
-    std::string bind = s.bind_uri.empty() ? "tcp://" + s.network_device + ":%p" : s.bind_uri;
-    std::string connect = s.connect_uri.empty() ? "tcp://%h:%p" : s.connect_uri;
-    std::string out =
-        "# The brokers of the burst instance (written by flux-burst's local plugin).\n"
-        "# Each broker finds its rank by its hostname in `hosts`.\n"
-        "[bootstrap]\n";
-    out += "curve_cert = " + toml_string(cert_path(s)) + "\n";
-    out += "default_port = " + std::to_string(s.port) + "\n";
-    out += "default_bind = " + toml_string(bind) + "\n";
-    out += "default_connect = " + toml_string(connect) + "\n";
-    out += "hosts = [\n";
-    for (const auto& h : s.hosts) out += "  { host = " + toml_string(h) + " },\n";
-    out += "]\n";
-    return out;
-}
-
-std::string resource_toml(const Setup& s) {
-    return "# The resources of the burst instance (written by flux-burst's local plugin).\n"
-           "[resource]\n"
-           "path = " +
-           toml_string(s.config_dir + "/R") +
-           "\n"
-           "noverify = true\n";
-}
-
 std::string CommandResult::describe() const {
     std::string what;
     if (timed_out)

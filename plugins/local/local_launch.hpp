@@ -113,24 +113,9 @@ Plan plan(const ResourceStatus& status, std::int64_t wanted, const std::set<std:
           const std::set<std::int64_t>& starting);
 
 // ---- the burst instance's configuration ---------------------------------------
-
-struct Setup {
-    std::string config_dir;
-    std::vector<std::string> hosts;  ///< every host of the instance, rank order
-    std::int64_t port = 8050;
-    std::string network_device = "eth0";
-    std::string bind_uri;     ///< "" -> tcp://<network_device>:%p
-    std::string connect_uri;  ///< "" -> tcp://%h:%p
-    std::string curve_cert;   ///< "" -> <config_dir>/curve.cert, generated
-    std::string cores;        ///< "" -> this machine's cores (flux R encode --local)
-};
+// (written by the plugin's setup() with <fluxburst/topology.hpp>)
 
 std::string config_path(const std::string& config_dir);  ///< <config_dir>/conf.d
-std::string cert_path(const Setup& s);
-std::string bootstrap_toml(const Setup& s);
-std::string resource_toml(const Setup& s);
-/// A TOML basic string ("..." with escapes).
-std::string toml_string(const std::string& s);
 
 // ---- commands -------------------------------------------------------------------
 

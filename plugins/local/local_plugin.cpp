@@ -3,11 +3,9 @@
 // stop them again on unburst. Built as an outside plugin is: the public headers,
 // fluxburst_add_plugin(), and libflux-core.
 #include <flux/core.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -17,6 +15,7 @@
 #include <fluxburst/flux_queue.hpp>
 #include <fluxburst/plugin.hpp>
 #include <fluxburst/state_file.hpp>
+#include <fluxburst/topology.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -45,11 +44,6 @@ std::string trim(std::string s) {
     return s.substr(i);
 }
 
-bool exists(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
-}
-
 class LocalPlugin : public fluxburst::BurstPlugin {
 public:
     static fluxburst::ParamSchema parameters() {
@@ -63,7 +57,9 @@ public:
             {"config_dir", ParamType::String, "", false,
              "the burst instance's configuration: conf.d/ (bootstrap, resource), R, curve.cert"},
             {"hostnames", ParamType::String, "", false,
-             "hostlist of the instance's hosts, rank 0 first: what setup writes; a burst starts "
+             "hostlist of the instance's hosts, rank 0 first: what flux-burst setup writes; a "
+             "burst "
+             "starts "
              "brokers only on these (default: any down host)"},
             {"port", ParamType::Integer, 8050, false, "setup: the brokers' TCP port"},
             {"network_device", ParamType::String, "eth0", false,
@@ -93,9 +89,6 @@ public:
             {"state_file", ParamType::String, "", false,
              "where launched brokers are recorded for unburst (default "
              "<config_dir>/fluxburst-local.json)"},
-            {"setup", ParamType::Boolean, false, false,
-             "on load, write the configuration into config_dir for hostnames"},
-            {"overwrite", ParamType::Boolean, false, false, "let setup replace existing files"},
         };
     }
 
@@ -138,13 +131,6 @@ public:
             // A run holds the lock while its launch commands run.
             state_->set_lock_timeout(std::chrono::milliseconds(
                 static_cast<std::int64_t>(std::min(timeout_ * 2 + 60, 86400.0) * 1000)));
-        }
-        if (p.get_bool("setup")) {
-            try {
-                setup(p.get_bool("overwrite"));
-            } catch (const std::exception& e) {
-                return std::string("setup: ") + e.what();
-            }
         }
         if (auto why = load_state()) return why;
         return std::nullopt;
@@ -230,6 +216,51 @@ public:
         }
         return {"stopped brokers on " + fp::compress_hostlist(stopped_hosts),
                 {{"stopped", stopped}}};
+    }
+
+    fluxburst::BurstResult setup(const fluxburst::SetupRequest& request) override {
+        namespace topo = fluxburst::topology;
+        topo::LeadSetup s;
+        s.config_dir = values_["config_dir"];
+        if (s.config_dir.empty())
+            throw Error("local: setup needs config_dir (where the configuration is written)");
+        if (values_["hostnames"].empty())
+            throw Error(
+                "local: setup needs hostnames (every host of the instance, rank 0 first, e.g. "
+                "node[0-3])");
+        s.topology.lead_hosts = fp::expand_hostlist(values_["hostnames"]);
+        s.topology.port = port_;
+        s.topology.bind = values_["bind_uri"].empty() ? "tcp://" + values_["network_device"] + ":%p"
+                                                      : values_["bind_uri"];
+        s.topology.connect =
+            values_["connect_uri"].empty() ? "tcp://%h:%p" : values_["connect_uri"];
+        s.curve_cert = values_["curve_cert"];
+        s.overwrite = request.overwrite;
+        if (values_["cores"].empty()) {
+            auto [cores, gpus] = local_cores();
+            s.cores = cores;
+            s.gpus = gpus;
+        } else {
+            s.cores = values_["cores"];
+        }
+        topo::LeadSetupResult r;
+        try {
+            r = topo::write_lead_setup(s);
+        } catch (const Error& e) {
+            throw Error(std::string("local: ") + e.what());
+        }
+        const std::string& leader = s.topology.lead_hosts.front();
+        std::string start =
+            "flux broker --config-path=" + r.config_path + " -Sbroker.rc2_none -Sbroker.quorum=1";
+        json details = {{"files", r.files},           {"config_path", r.config_path},
+                        {"curve_cert", r.curve_cert}, {"hosts", values_["hostnames"]},
+                        {"leader", leader},           {"start_leader", start}};
+        if (s.topology.bind.rfind("tcp://", 0) == 0)
+            details["listen"] = {{"address", leader}, {"port", port_}};
+        return {"wrote the configuration of " + std::to_string(s.topology.lead_hosts.size()) +
+                    " host(s) into " + s.config_dir + "; start the leader on " + leader +
+                    " with: " + start,
+                details};
     }
 
 private:
@@ -495,65 +526,21 @@ private:
 
     // ---- setup ------------------------------------------------------------------
 
-    void setup(bool overwrite) {
-        local::Setup s;
-        s.config_dir = values_["config_dir"];
-        if (s.config_dir.empty()) throw Error("config_dir is required");
-        if (values_["hostnames"].empty())
-            throw Error("hostnames is required (every host of the instance, rank 0 first)");
-        s.hosts = fp::expand_hostlist(values_["hostnames"]);
-        s.port = port_;
-        s.network_device = values_["network_device"];
-        s.bind_uri = values_["bind_uri"];
-        s.connect_uri = values_["connect_uri"];
-        s.curve_cert = values_["curve_cert"];
-        s.cores = values_["cores"];
-        std::string conf = local::config_path(s.config_dir);
-        std::vector<std::string> targets = {conf + "/bootstrap.toml", conf + "/resource.toml",
-                                            s.config_dir + "/R"};
-        if (s.curve_cert.empty()) targets.push_back(local::cert_path(s));
-        std::string present;
-        for (const auto& t : targets)
-            if (exists(t)) present += (present.empty() ? "" : ", ") + t;
-        if (!present.empty() && !overwrite)
-            throw Error("config_dir '" + s.config_dir + "' already holds " + present +
-                        "; set overwrite=true to replace them, or choose another config_dir");
-        if (!s.curve_cert.empty() && !exists(s.curve_cert))
-            throw Error("curve_cert '" + s.curve_cert + "' does not exist");
-        std::string flux = flux_command();
-        if (!exists(s.config_dir) && ::mkdir(s.config_dir.c_str(), 0700) != 0)
-            throw Error("cannot create config_dir '" + s.config_dir + "': " + std::strerror(errno));
-        if (!exists(conf) && ::mkdir(conf.c_str(), 0755) != 0)
-            throw Error("cannot create '" + conf + "': " + std::strerror(errno));
-
-        if (s.curve_cert.empty()) {
-            std::string cert = local::cert_path(s);
-            std::string tmp = cert + ".new";
-            ::unlink(tmp.c_str());
-            auto r = local::run_argv({flux, "keygen", "--name=fluxburst-local", tmp}, timeout_);
-            if (!r.ok()) {
-                ::unlink(tmp.c_str());
-                throw Error("flux keygen failed (" + r.describe() + ")");
-            }
-            if (::chmod(tmp.c_str(), 0600) != 0 || ::rename(tmp.c_str(), cert.c_str()) != 0) {
-                ::unlink(tmp.c_str());
-                throw Error("cannot install the certificate " + cert + ": " + std::strerror(errno));
-            }
+    // This machine's cores (and GPUs) as flux R encode --local sees them.
+    std::pair<std::string, std::string> local_cores() {
+        std::vector<std::string> argv = {flux_command(), "R", "encode", "--local"};
+        auto r = local::run_argv(argv, timeout_);
+        if (!r.ok())
+            throw Error("flux R encode --local failed (" + r.describe() +
+                        "): " + local::describe_argv(argv));
+        try {
+            json R = json::parse(r.out);
+            const json& children = R.at("execution").at("R_lite").at(0).at("children");
+            return {children.at("core").get<std::string>(), children.value("gpu", "")};
+        } catch (const std::exception& e) {
+            throw Error("flux R encode --local printed no R (" + std::string(e.what()) +
+                        "); give the core ids with cores=0-7");
         }
-        std::vector<std::string> encode = {
-            flux,
-            "R",
-            "encode",
-            "--hosts=" + fp::compress_hostlist(s.hosts),
-            "--ranks=0-" + std::to_string(s.hosts.size() - 1),
-            s.cores.empty() ? std::string("--local") : "--cores=" + s.cores};
-        auto r = local::run_argv(encode, timeout_);
-        if (!r.ok() || r.out.empty())
-            throw Error("flux R encode failed (" + r.describe() +
-                        "): " + local::describe_argv(encode));
-        fluxburst::write_file_atomically(s.config_dir + "/R", r.out, 0644);
-        fluxburst::write_file_atomically(conf + "/bootstrap.toml", local::bootstrap_toml(s), 0644);
-        fluxburst::write_file_atomically(conf + "/resource.toml", local::resource_toml(s), 0644);
     }
 
     // ---- state --------------------------------------------------------------------

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <fluxburst/client.hpp>
+#include <fluxburst/error.hpp>
 #include <fluxburst/plugin.hpp>
 
 #include "client_setup.hpp"
@@ -103,6 +104,32 @@ int plugins_command(const Options& opts) {
                                                : suggestion(opts.plugin_name, names)));
 }
 
+int setup_command(const Options& opts) {
+    auto cfg = read_config(opts);
+    Client client = make_client(opts, cfg ? &*cfg : nullptr, nullptr);
+    load_plugins(client, {opts.plugin_name}, opts, cfg ? &*cfg : nullptr);
+    BurstPlugin* plugin = client.plugin(opts.plugin_name);
+    SetupRequest request;
+    request.overwrite = opts.overwrite;
+    BurstResult result;
+    try {
+        result = plugin->setup(request);
+    } catch (const PluginError& e) {
+        throw UsageError(e.what());  // no setup step: the wrong plugin for this command
+    } catch (const std::exception& e) {
+        throw RuntimeError(
+            fmt::format("setup of plugin '{}' failed: {}", opts.plugin_name, e.what()));
+    }
+    if (opts.json) {
+        nlohmann::json j = {
+            {"plugin", opts.plugin_name}, {"summary", result.summary}, {"details", result.details}};
+        std::cout << j.dump(2) << "\n";
+    } else {
+        print_setup(std::cout, opts.plugin_name, result);
+    }
+    return exit_ok;
+}
+
 int select_command(const Options& opts) {
     auto cfg = read_config(opts);
     Client client = prepare(opts, cfg ? &*cfg : nullptr, true);
@@ -142,6 +169,7 @@ int unburst_command(const Options& opts) {
 
 int dispatch(const Options& opts) {
     if (opts.command == "plugins") return plugins_command(opts);
+    if (opts.command == "setup") return setup_command(opts);
     if (opts.command == "select") return select_command(opts);
     if (opts.command == "run") return run_command(opts);
     if (opts.command == "request") return request_command(opts);

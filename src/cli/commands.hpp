@@ -7,6 +7,7 @@
 namespace fluxburst::cli {
 
 int plugins_command(const Options& opts);
+int setup_command(const Options& opts);
 int select_command(const Options& opts);
 int run_command(const Options& opts);
 int request_command(const Options& opts);

@@ -26,6 +26,7 @@ const char* const footer = R"(Examples:
   flux-burst run --watch --interval 5s --unburst-after 30s --config burst.toml
   flux-burst request --plugin mock --nodes 4
   flux-burst plugins mock
+  flux-burst setup local --param local.config_dir=/tmp/burst --param local.hostnames=node[0-3]
 
 Jobs: --jobs FILE (a JSON array of jobs, or {"jobs": [...]}), or --mock (an in-memory
   queue holding one sample burstable job), or `jobs` in the config file's [burst] table;
@@ -127,6 +128,22 @@ void define_options(CLI::App& app, Options& o) {
     plugins->add_option("NAME", o.plugin_name, "show this plugin's parameters");
     add_common(plugins, o);
 
+    auto* setup = app.add_subcommand(
+        "setup",
+        "prepare the lead side once, before any burst: the plugin writes what its bursts need "
+        "(bootstrap config with the burst hosts, CURVE certificate) and says what must be "
+        "reachable from outside");
+    setup->add_option("PLUGIN", o.plugin_name, "the plugin whose setup step to run")->required();
+    setup
+        ->add_option("--param", o.params,
+                     "set a plugin parameter (repeatable; precedence: flux-burst --help)")
+        ->type_name("PLUGIN.KEY=VALUE")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    setup->add_flag("--overwrite", o.overwrite,
+                    "replace files an earlier setup wrote (refused otherwise)");
+    add_common(setup, o);
+
     auto* select = app.add_subcommand("select",
                                       "dry run: which jobs would burst, to which plugin, which "
                                       "are unmatched and why (nothing is marked, no plugin runs)");
@@ -173,7 +190,7 @@ void define_options(CLI::App& app, Options& o) {
                                        "or those named with --plugin)");
     add_jobs_and_plugins(unburst, o, false);
 
-    for (auto* sub : {plugins, select, run, request, unburst}) {
+    for (auto* sub : {plugins, setup, select, run, request, unburst}) {
         sub->callback([&o, sub] { o.command = sub->get_name(); });
         // Subcommands inherit the main footer; give them a pointer to it instead.
         if (sub != run)

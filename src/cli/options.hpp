@@ -13,7 +13,7 @@ namespace fluxburst::cli {
 
 /// Everything the command line can say; CLI11 fills it in.
 struct Options {
-    std::string command;  ///< the subcommand given: plugins, select, run, request, unburst
+    std::string command;  ///< the subcommand given: plugins, setup, select, run, request, unburst
 
     // Every subcommand.
     std::vector<std::string> plugin_paths;  ///< --plugin-path DIR
@@ -39,8 +39,11 @@ struct Options {
     std::int64_t nodes = 0;
     std::int64_t tasks = 0;
 
-    // plugins.
-    std::string plugin_name;  ///< plugins NAME
+    // plugins, setup.
+    std::string plugin_name;  ///< plugins NAME, setup PLUGIN
+
+    // setup.
+    bool overwrite = false;  ///< --overwrite
 };
 
 /// Define the subcommands and options on `app`, writing into `opts`.

@@ -173,4 +173,19 @@ void print_plugin_detail(std::ostream& out, const PluginDescription& plugin) {
         plugin.name);
 }
 
+void print_setup(std::ostream& out, const std::string& plugin, const BurstResult& result) {
+    out << plugin << ": " << result.summary << "\n";
+    const nlohmann::json& d = result.details;
+    if (d.contains("files") && d["files"].is_array())
+        for (const auto& f : d["files"])
+            if (f.is_string()) out << "  wrote " << f.get<std::string>() << "\n";
+    if (d.contains("listen") && d["listen"].is_object()) {
+        const nlohmann::json& l = d["listen"];
+        std::string address = l.value("address", std::string("rank 0's host"));
+        std::string port = l.contains("port") ? l["port"].dump() : "?";
+        out << "  reachable from the burst machines: " << address << ":" << port
+            << " (TCP; rank 0 of the instance listens there: open this port)\n";
+    }
+}
+
 }  // namespace fluxburst::cli

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <fluxburst/client.hpp>
+#include <fluxburst/plugin.hpp>
 #include <fluxburst/report.hpp>
 
 namespace fluxburst::cli {
@@ -23,6 +24,10 @@ void print_plugin_list(std::ostream& out, const std::vector<PluginDescription>& 
 
 /// One plugin and its parameters (type, default, required, help).
 void print_plugin_detail(std::ostream& out, const PluginDescription& plugin);
+
+/// What a plugin's setup() did: its summary, the files it wrote (details "files"),
+/// and what must be reachable from outside (details "listen": address and port).
+void print_setup(std::ostream& out, const std::string& plugin, const BurstResult& result);
 
 /// The outcome column of a selected job: "would burst", "burst", "run failed",
 /// "unmatched".

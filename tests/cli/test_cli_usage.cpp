@@ -78,7 +78,7 @@ TEST_CASE("help: --version prints the version") {
 TEST_CASE("usage errors exit 2 with a message naming the problem") {
     check_usage_error({}, "A subcommand is required");
     check_usage_error({"frobnicate"},
-                      "unknown subcommand 'frobnicate'; expected one of: plugins, select");
+                      "unknown subcommand 'frobnicate'; expected one of: plugins, setup, select");
     check_usage_error({"rnu", "--mock"}, "unknown subcommand 'rnu'; did you mean 'run'?");
     check_usage_error({"run", "--mock", "--bogus"}, "--bogus");
     check_usage_error({"run", "--mock", "--interval", "1s"}, "--interval requires --watch");

@@ -36,13 +36,22 @@ unsigned mode_of(const std::string& path) {
 
 json setup_params(const std::string& config_dir, const std::string& sockdir) {
     std::filesystem::create_directories(sockdir);
-    return {{"setup", true},
-            {"config_dir", config_dir},
+    return {{"config_dir", config_dir},
             {"hostnames", "fake[0-3]"},
             {"bind_uri", "ipc://" + sockdir + "/tbon-%h"},
             {"connect_uri", "ipc://" + sockdir + "/tbon-%h"},
             {"cores", "0"},
             {"flux_root", test::flux_root()}};
+}
+
+// flux-burst setup local, through the API: load the plugin, call its setup().
+fluxburst::BurstResult run_setup(const json& params, bool overwrite = false) {
+    Client client;
+    client.set_search_installed_dir(false);
+    client.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
+    fluxburst::SetupRequest request;
+    request.overwrite = overwrite;
+    return client.load("local", params).setup(request);
 }
 
 std::unique_ptr<Client> local_client(std::shared_ptr<fluxburst::JobQueue> queue,
@@ -73,33 +82,35 @@ TEST_CASE(
     test::TempDir dir;
     std::string conf = dir.file("burst");
     json params = setup_params(conf, dir.file("sock"));
+    // Loading the plugin writes nothing; setup() does.
     {
         Client client;
         client.set_search_installed_dir(false);
         client.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
         client.load("local", params);
     }
+    CHECK_FALSE(std::filesystem::exists(conf));
+    fluxburst::BurstResult done = run_setup(params);
+    CHECK(done.details["files"].size() == 4);
+    CHECK(done.details["config_path"] == conf + "/conf.d");
+    CHECK_FALSE(done.details.contains("listen"));  // ipc:// sockets: nothing to open
+    CHECK_THAT(done.summary, Catch::Contains("start the leader on fake0"));
     CHECK(mode_of(conf) == 0700);
     CHECK(mode_of(conf + "/curve.cert") == 0600);
     std::string bootstrap = test::read_text(conf + "/conf.d/bootstrap.toml");
     CHECK_THAT(bootstrap, Catch::Contains("curve_cert = \"" + conf + "/curve.cert\""));
-    CHECK_THAT(bootstrap, Catch::Contains("{ host = \"fake3\" }"));
-    CHECK_THAT(bootstrap,
-               Catch::Contains("default_bind = \"ipc://" + dir.file("sock") + "/tbon-%h\""));
+    CHECK_THAT(bootstrap, Catch::Contains("{ host = \"fake[1-3]\" }"));
+    CHECK_THAT(bootstrap, Catch::Contains("bind = \"ipc://" + dir.file("sock") + "/tbon-%h\""));
     CHECK_THAT(test::read_text(conf + "/conf.d/resource.toml"),
                Catch::Contains("path = \"" + conf + "/R\""));
     json R = json::parse(test::read_text(conf + "/R"));
     CHECK(R["execution"]["nodelist"] == json::array({"fake[0-3]"}));
     std::string cert = test::read_text(conf + "/curve.cert");
 
-    Client again;
-    again.set_search_installed_dir(false);
-    again.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
-    CHECK_THROWS_WITH(again.load("local", params),
-                      Catch::Contains("already holds") && Catch::Contains("overwrite=true"));
+    CHECK_THROWS_WITH(run_setup(params),
+                      Catch::Contains("already holds") && Catch::Contains("overwrite"));
     CHECK(test::read_text(conf + "/curve.cert") == cert);
-    params["overwrite"] = true;
-    again.load("local", params);
+    run_setup(params, true);
     CHECK(test::read_text(conf + "/curve.cert") != cert);
     CHECK(mode_of(conf + "/curve.cert") == 0600);
 }
@@ -110,12 +121,7 @@ TEST_CASE(
     test::TempDir dir;
     std::string conf = dir.file("burst");
     PidFileGuard guard{conf};
-    {
-        Client setup;
-        setup.set_search_installed_dir(false);
-        setup.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
-        setup.load("local", setup_params(conf, dir.file("sock")));
-    }
+    run_setup(setup_params(conf, dir.file("sock")));
 
     // The instance: four nodes configured, only rank 0's broker running.
     test::SystemInstance instance(conf + "/conf.d", dir.path());
@@ -188,12 +194,7 @@ TEST_CASE("local plugin failures are errors in the BurstReport, never a crash") 
     test::TempDir dir;
     std::string conf = dir.file("burst");
     PidFileGuard guard{conf};
-    {
-        Client setup;
-        setup.set_search_installed_dir(false);
-        setup.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
-        setup.load("local", setup_params(conf, dir.file("sock")));
-    }
+    run_setup(setup_params(conf, dir.file("sock")));
     test::SystemInstance instance(conf + "/conf.d", dir.path());
     instance.start_rank(0);
     auto queue = std::make_shared<FluxQueue>(instance.uri());
@@ -291,12 +292,7 @@ TEST_CASE(
     std::string conf = dir.file("burst");
     json setup = setup_params(conf, dir.file("sock"));
     setup["hostnames"] = "fake0," + host;  // rank 1 is this machine, as the parent knows it
-    {
-        Client c;
-        c.set_search_installed_dir(false);
-        c.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
-        c.load("local", setup);
-    }
+    run_setup(setup);
     ParentInstance parent(dir.path());
     test::SystemInstance instance(conf + "/conf.d", dir.path());
     instance.start_rank(0);
