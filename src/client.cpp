@@ -15,8 +15,8 @@
 #include <spdlog/spdlog.h>
 
 #include <fluxburst/config.hpp>
-#include "loader.hpp"
 #include <fluxburst/suggest.hpp>
+#include "loader.hpp"
 
 #include "text.hpp"
 
@@ -250,7 +250,8 @@ BurstReport Client::Impl::cycle(bool commit) {
                 }
                 reasons.push_back(p->name() + ": declined");
             } catch (const std::exception& e) {
-                log->error("plugin '{}' schedule(job {}) threw: {}", p->name(), id, e.what());
+                log->error("plugin '{}' schedule(job {}) threw: {}", p->name(), job_id_f58(id),
+                           e.what());
                 reasons.push_back(fmt::format("{}: schedule threw: {}", p->name(), e.what()));
             } catch (...) {
                 reasons.push_back(p->name() + ": schedule threw an unknown exception");
@@ -308,7 +309,8 @@ BurstReport Client::Impl::cycle(bool commit) {
                 chosen = selector(*job);
             } catch (const std::exception& e) {
                 std::string id = std::to_string(job_id(*job));
-                log->warn("job {}: the selector threw: {}; skipped", id, e.what());
+                log->warn("job {}: the selector threw: {}; skipped", job_id_f58(job_id(*job)),
+                          e.what());
                 report.skipped.push_back(Skipped{id, std::string("selector threw: ") + e.what()});
                 return;
             }

@@ -45,6 +45,17 @@ Precedence of plugin parameters, lowest to highest:
   Other settings (jobs, ordering, interval, unburst_after): the command line wins over
   the config file.
 
+Config file (--config FILE, TOML; every key optional, unknown keys refused):
+  [burst]
+  plugins = ["mock", "local"]    plugins to load, in order (like --plugin)
+  ordering = "in_order"          in_order, priority or least_waste (like --ordering)
+  interval = "5s"                run --watch: time between cycles (like --interval)
+  unburst_after = "30s"          run --watch: idle time before unburst
+  jobs = "jobs.json"             a jobs file, relative to the config file (like --jobs)
+  plugin_path = ["plugins"]      more plugin directories, relative to the config file
+  [plugin.NAME]
+  KEY = VALUE                    a parameter of plugin NAME (flux-burst plugins NAME)
+
 Environment:
   FLUXBURST_PLUGIN_PATH   colon-separated plugin directories, searched first
   FLUXBURST_LOG_LEVEL     trace, debug, info, warn (default), error, critical, off;
