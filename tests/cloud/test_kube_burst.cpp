@@ -110,7 +110,8 @@ TEST_CASE("KubeBurst: a burst runs and is unbursted, leaving nothing", "[kube][b
           json({{"address", "203.0.113.5"}, {"port", 30093}, {"name", "lead"}, {"size", 2}}));
     CHECK(flux["bursting"]["clusters"] == json::array({{{"name", started.name}, {"size", 4}}}));
     const std::string config = flux["brokerConfig"];
-    CHECK_THAT(config, Catch::Contains("tcp://203.0.113.5:30093"));
+    CHECK_THAT(config, Catch::Contains("connect = \"tcp://203.0.113.5:%p\""));
+    CHECK_THAT(config, Catch::Contains("default_port = 30093"));
     CHECK_THAT(config, Catch::Contains(started.name));
     CHECK(flux["mungeSecret"] == started.name + "-flux");
     if (version == "v1alpha2") {

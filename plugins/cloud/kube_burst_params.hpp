@@ -1,0 +1,44 @@
+// The parameters every Flux Operator burst plugin shares (kubernetes, gke, eks):
+// declared once, typed and documented, and turned into KubeBurstOptions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <fluxburst/params.hpp>
+#include <fluxburst/topology.hpp>
+
+#include "kube_burst.hpp"
+
+namespace fluxburst::cloud {
+
+/// Declarations of the shared parameters (append your plugin's own).
+fluxburst::ParamSchema kube_burst_parameters();
+
+/// The shared parameters, checked.
+struct KubeBurstSettings {
+    /// Everything but curve_cert and munge_key (read when a burst starts: setup
+    /// writes the certificate first).
+    KubeBurstOptions options;
+    std::int64_t max_nodes = 0;
+    std::int64_t capacity = 0;  ///< nodes the cluster can run in all; 0: unknown
+    std::string state_file;
+    std::string config_dir;
+    std::string curve_cert_path;  ///< "" when neither curve_cert nor config_dir is set
+    std::string munge_key_path;
+    std::string cores, gpus_per_node;  ///< setup: each burst node's cores and GPUs in R
+    std::chrono::milliseconds request_timeout{30000};
+};
+
+/// Checks and converts the shared parameters; throws fluxburst::Error naming the
+/// parameter and what is accepted. `plugin` names the default state file.
+KubeBurstSettings kube_burst_settings(const fluxburst::Params& params, const std::string& plugin);
+
+/// Reads the CURVE certificate (refused unless private to us) and the munge key
+/// into settings.options; throws fluxburst::Error naming the file and the fix.
+void load_burst_keys(KubeBurstSettings& settings);
+
+/// The lead's setup for these settings (topology::write_lead_setup writes it).
+fluxburst::topology::LeadSetup lead_setup(const KubeBurstSettings& settings, bool overwrite);
+
+}  // namespace fluxburst::cloud
