@@ -10,8 +10,10 @@ TEST_CASE("plugins lists usable plugins with version, description and path") {
     auto r = run({"plugins"});
     REQUIRE(r.status == 0);
     auto rows = cli_test::table_rows(r.out, "NAME");
-    // the build's plugins: mock, and local when built with Flux
-    REQUIRE(rows.size() == (CLI_TEST_HAVE_FLUX ? 2u : 1u));
+    // the build's plugins: kubernetes, mock, and local when built with Flux
+    REQUIRE(rows.size() == (CLI_TEST_HAVE_FLUX ? 3u : 2u));
+    CHECK(rows[0][0] == "kubernetes");
+    rows.erase(rows.begin());
     if (rows.size() == 2) {
         CHECK(rows[0][0] == "local");
         rows.erase(rows.begin());
