@@ -3,6 +3,8 @@
 // schedule() for every job, the memos, and the plugin's run().
 //
 //   flux_cycle_bench [--jobs N] [--runs R] [--window W] [--single-response]
+//   flux_cycle_bench --clear-marks     (inside an instance: remove every pending
+//                                       job's fluxburst memo, for bench/run.sh)
 //
 // Outside a Flux instance it starts a one-broker test instance for itself
 // (flux start) with its queue stopped, so that the jobs stay pending. Inside one
@@ -30,6 +32,7 @@ struct Args {
     int runs = 5;
     std::size_t window = 256;
     bool streaming = true;
+    bool clear_marks = false;
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -56,6 +59,8 @@ Args parse(int argc, char** argv) {
             a.runs = static_cast<int>(value());
         else if (arg == "--window")
             a.window = static_cast<std::size_t>(value());
+        else if (arg == "--clear-marks")
+            a.clear_marks = true;
         else if (arg == "--single-response")
             a.streaming = false;
         else
@@ -105,6 +110,14 @@ int main(int argc, char** argv) {
         return 77;
     }
 
+    if (args.clear_marks) {
+        fluxburst::FluxQueue queue;
+        std::vector<fluxburst::JobId> ids;
+        queue.for_each_job([&](fluxburst::JobPtr j) { ids.push_back(fluxburst::job_id(*j)); },
+                           [](fluxburst::QueueProblem) {});
+        std::cout << "cleared " << queue.clear_marks(ids) << " of " << ids.size() << " memos\n";
+        return 0;
+    }
     std::cout << "instance: " << uri << "\n";
     run_or_die("flux queue stop --quiet >/dev/null 2>&1 || flux queue stop >/dev/null");
     auto t0 = std::chrono::steady_clock::now();

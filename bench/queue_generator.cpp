@@ -13,14 +13,34 @@ std::uint64_t mix(std::uint64_t x) {
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
 }
+
+nlohmann::json make_tiny_job(std::uint64_t id, bool burstable) {
+    nlohmann::json system = nlohmann::json::object();
+    if (burstable) system["burstable"] = 1;
+    return {{"id", id},
+            {"state", 8},
+            {"name", "t"},
+            {"nnodes", 1},
+            {"ntasks", 1},
+            {"spec",
+             {{"resources", {{{"type", "node"}, {"count", 1}}}},
+              {"tasks", {{{"command", {"true"}}, {"slot", "task"}, {"count", {{"per_slot", 1}}}}}},
+              {"attributes", {{"system", system}}},
+              {"version", 1}}}};
+}
+
 }  // namespace
 
-nlohmann::json make_job(std::uint64_t seed, std::size_t index) {
+nlohmann::json make_job(std::uint64_t seed, std::size_t index, const Shape& shape) {
     std::uint64_t r = mix(seed * 1000003ULL + index);
-    bool burstable = (r & 1) == 0;
+    // 50%: the low bit, as before shapes were added (the same queues for a seed).
+    bool burstable = shape.burstable_percent == 50
+                         ? (r & 1) == 0
+                         : static_cast<int>((r >> 40) % 100) < shape.burstable_percent;
+    std::uint64_t id = 11777605632ULL + static_cast<std::uint64_t>(index) * 16777216ULL;
+    if (shape.tiny) return make_tiny_job(id, burstable);
     std::int64_t nodes = static_cast<std::int64_t>((r >> 8) % 64) + 1;
     std::int64_t cores = static_cast<std::int64_t>((r >> 16) % 4) + 1;
-    std::uint64_t id = 11777605632ULL + static_cast<std::uint64_t>(index) * 16777216ULL;
     double t = 1795501303.0 + static_cast<double>(index) * 0.001;
     static const char* names[] = {"sim", "train", "hostname", "lammps", "amg"};
     std::string name = names[(r >> 24) % 5];
@@ -81,19 +101,20 @@ nlohmann::json make_job(std::uint64_t seed, std::size_t index) {
               {"version", 1}}}};
 }
 
-std::vector<nlohmann::json> make_jobs(std::uint64_t seed, std::size_t count) {
+std::vector<nlohmann::json> make_jobs(std::uint64_t seed, std::size_t count, const Shape& shape) {
     std::vector<nlohmann::json> jobs;
     jobs.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) jobs.push_back(make_job(seed, i));
+    for (std::size_t i = 0; i < count; ++i) jobs.push_back(make_job(seed, i, shape));
     return jobs;
 }
 
-void write_queue_file(const std::string& path, std::uint64_t seed, std::size_t count) {
+void write_queue_file(const std::string& path, std::uint64_t seed, std::size_t count,
+                      const Shape& shape) {
     FILE* f = std::fopen(path.c_str(), "w");
     if (!f) throw std::runtime_error("cannot write " + path);
     std::fputs("{\"jobs\": [\n", f);
     for (std::size_t i = 0; i < count; ++i) {
-        std::string line = make_job(seed, i).dump();
+        std::string line = make_job(seed, i, shape).dump();
         if (i + 1 < count) line += ",";
         line += "\n";
         std::fwrite(line.data(), 1, line.size(), f);

@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -16,6 +17,8 @@
 namespace fluxburst {
 
 namespace {
+
+constexpr std::size_t write_batch = 1024;  // IOV_MAX on Linux
 
 std::string dir_of(const std::string& path) {
     auto slash = path.rfind('/');
@@ -47,18 +50,30 @@ void write_file_atomically(const std::string& path, const std::vector<std::strin
         fail(what, path, err);
     };
     if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) cleanup("set permissions for", errno);
-    for (std::string_view content : pieces) {
-        const char* p = content.data();
-        std::size_t left = content.size();
-        while (left > 0) {
-            ssize_t n = ::write(fd, p, left);
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                cleanup("write", errno);
-            }
-            p += n;
-            left -= static_cast<std::size_t>(n);
+    // Many pieces (a rewritten jobs file has two per marked job): write them in
+    // batches with writev, resuming after a short write.
+    std::vector<iovec> batch;
+    std::size_t next = 0;
+    while (next < pieces.size() || !batch.empty()) {
+        while (batch.size() < write_batch && next < pieces.size()) {
+            std::string_view piece = pieces[next++];
+            if (!piece.empty())
+                batch.push_back(iovec{const_cast<char*>(piece.data()), piece.size()});
         }
+        if (batch.empty()) break;
+        ssize_t n = ::writev(fd, batch.data(), static_cast<int>(batch.size()));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            cleanup("write", errno);
+        }
+        auto done = static_cast<std::size_t>(n);
+        std::size_t i = 0;
+        while (i < batch.size() && done >= batch[i].iov_len) done -= batch[i++].iov_len;
+        if (i < batch.size()) {
+            batch[i].iov_base = static_cast<char*>(batch[i].iov_base) + done;
+            batch[i].iov_len -= done;
+        }
+        batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(i));
     }
     if (::fsync(fd) != 0) cleanup("fsync", errno);
     if (::close(fd) != 0) {

@@ -271,6 +271,7 @@ BurstReport Client::Impl::cycle(bool commit) {
                 auto marked = std::make_shared<nlohmann::json>(*job);
                 mark_job_scheduled(*marked, taker->name());
                 accepted.push_back(Accepted{taker, std::move(marked)});
+                queue->mark_early(JobMark{id, taker->name()});  // overlaps the listing
             }
         }
         schedule_seconds += seconds_since(t0);

@@ -99,8 +99,11 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     job_file::Text text = job_file::load(path_);
     Ranges scanned;
     const Ranges* ranges = nullptr;
-    if (listing_ && listing_->file == text.id) {
-        ranges = &listing_->ranges;  // unchanged since the listing: positions hold
+    // Unchanged since the listing: positions hold, and the jobs there were read
+    // whole and found sound, so their text can be edited in place.
+    bool listed = listing_ && listing_->file == text.id;
+    if (listed) {
+        ranges = &listing_->ranges;
     } else {
         job_file::scan(path_, text, [&](const job_file::Element& element) {
             std::uint64_t id = 0;
@@ -108,44 +111,70 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         });
         ranges = &scanned;
     }
-    // Build every replacement first: any problem leaves the file untouched.
-    struct Patch {
-        Range range;
-        std::string text;
-    };
-    std::vector<Patch> patches;
-    std::unordered_map<JobId, bool> seen;
-    const std::size_t end_capacity = text.bytes.size() + simdjson::SIMDJSON_PADDING;
+    // Where each job is, checking first that the file holds them all.
+    std::vector<const Range*> found;
+    found.reserve(marks.size());
+    std::size_t estimate = 0;
     for (const auto& mark : marks) {
-        if (seen[mark.id]) continue;
-        seen[mark.id] = true;
         auto it = ranges->find(mark.id);
         if (it == ranges->end())
             throw QueueError(
                 fmt::format("{}: cannot mark job {} ({}) scheduled: the file no longer "
                             "holds it; nothing was written",
                             describe(), mark.id, job_id_f58(mark.id)));
-        const Range& r = it->second;
+        found.push_back(&it->second);
+        estimate += it->second.length + mark.plugin.size() + 24;
+    }
+    // Build every replacement first, into one buffer: any problem leaves the file
+    // untouched. Jobs from an unchanged listing are edited as text; others (and
+    // any job the edit cannot handle) are built, checked and written whole.
+    struct Patch {
+        std::size_t offset = 0, length = 0;  ///< the job's text in the file
+        std::size_t begin = 0, size = 0;     ///< its replacement in `edited`
+    };
+    std::vector<Patch> patches;
+    patches.reserve(marks.size());
+    std::string edited;
+    edited.reserve(estimate);
+    const std::size_t end_capacity = text.bytes.size() + simdjson::SIMDJSON_PADDING;
+    std::string plugin, quoted;  // the last plugin name, and as a JSON string
+    for (std::size_t i = 0; i < marks.size(); ++i) {
+        const JobMark& mark = marks[i];
+        const Range& r = *found[i];
         job_file::Element element{r.index, std::string_view(text.bytes.data() + r.offset, r.length),
                                   r.offset, end_capacity - r.offset};
-        nlohmann::json job = job_file::to_json(element);
-        if (auto bad = check_job_shape(job))
-            throw QueueError(
-                fmt::format("{}: cannot mark job {} scheduled: {}; nothing was written", describe(),
-                            mark.id, *bad));
-        mark_job_scheduled(job, mark.plugin);
-        patches.push_back(Patch{r, job.dump()});
+        std::size_t begin = edited.size();
+        if (mark.plugin != plugin || quoted.empty()) {
+            plugin = mark.plugin;
+            quoted = nlohmann::json(plugin).dump();
+        }
+        if (!listed || !job_file::mark_text(element, quoted, edited)) {
+            edited.resize(begin);
+            nlohmann::json job = job_file::to_json(element);
+            if (auto bad = check_job_shape(job))
+                throw QueueError(
+                    fmt::format("{}: cannot mark job {} scheduled: {}; nothing was "
+                                "written",
+                                describe(), mark.id, *bad));
+            mark_job_scheduled(job, mark.plugin);
+            edited += job.dump();
+        }
+        patches.push_back(Patch{r.offset, r.length, begin, edited.size() - begin});
     }
-    std::sort(patches.begin(), patches.end(),
-              [](const Patch& a, const Patch& b) { return a.range.offset < b.range.offset; });
+    // In file order; a job marked twice is written once, as its first mark says.
+    std::stable_sort(patches.begin(), patches.end(),
+                     [](const Patch& a, const Patch& b) { return a.offset < b.offset; });
+    patches.erase(std::unique(patches.begin(), patches.end(),
+                              [](const Patch& a, const Patch& b) { return a.offset == b.offset; }),
+                  patches.end());
     // Every byte outside the marked jobs is kept as it was.
     std::vector<std::string_view> out;
     out.reserve(patches.size() * 2 + 1);
     std::size_t at = 0;
     for (const auto& p : patches) {
-        out.emplace_back(text.bytes.data() + at, p.range.offset - at);
-        out.emplace_back(p.text);
-        at = p.range.offset + p.range.length;
+        out.emplace_back(text.bytes.data() + at, p.offset - at);
+        out.emplace_back(edited.data() + p.begin, p.size);
+        at = p.offset + p.length;
     }
     out.emplace_back(text.bytes.data() + at, text.bytes.size() - at);
     try {

@@ -48,10 +48,38 @@ struct FluxQueue::Impl {
     Options options;
 
     ~Impl() {
+        try {
+            if (h && !early.started.empty()) drop_early();  // a cycle left unfinished
+        } catch (const std::exception&) {
+        }
         if (owned && h) flux_close(h);
     }
 
     std::string where() const { return "Flux instance at '" + uri + "'"; }
+
+    // Memos posted while the listing runs (mark_early), on the listing's session:
+    // job-manager posts them while job-info answers the lookups.
+    struct Early {
+        flux_session::Session* session = nullptr;  ///< the listing's, while it runs
+        std::size_t in_flight = 0;
+        std::map<JobId, std::string> started;  ///< job -> plugin, every memo sent
+        std::vector<JobId> posted;             ///< answered ok
+        std::map<JobId, std::string> failed;   ///< answered with an error
+    } early;
+
+    // Take back the memos started early and forget them (a cycle that failed, or
+    // one that never reached mark_scheduled).
+    void drop_early() {
+        std::vector<JobMark> undo;
+        for (const auto& entry : early.started) undo.push_back(JobMark{entry.first, ""});
+        early = Early{};
+        if (undo.empty()) return;
+        std::vector<JobId> removed;
+        std::map<JobId, std::string> failed = post_memos(undo, removed);
+        if (!failed.empty())
+            logger()->warn("{}: {} memo(s) posted during a failed cycle could not be removed",
+                           where(), failed.size());
+    }
 
     [[noreturn]] void timed_out(const std::string& what, std::size_t unanswered) const {
         throw QueueError(
@@ -156,6 +184,7 @@ std::string FluxQueue::describe() const {
 void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
                              const std::function<void(QueueProblem problem)>& problem) {
     const Options& o = impl_->options;
+    if (!impl_->early.started.empty()) impl_->drop_early();  // a cycle left unfinished
     flux_session::Session session(impl_->h);
     proto::JobListReader reader;
 
@@ -246,7 +275,15 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
             pump();
             return !reader.done();
         });
-    if (!session.run(o.timeout)) impl_->timed_out("listing jobs", session.in_flight());
+    impl_->early.session = &session;
+    try {
+        if (!session.run(o.timeout)) impl_->timed_out("listing jobs", session.in_flight());
+    } catch (...) {
+        impl_->early.session = nullptr;
+        impl_->drop_early();  // the cycle fails: nothing is recorded
+        throw;
+    }
+    impl_->early.session = nullptr;
     logger()->debug("{}: listed {} job(s) (job-list protocol version {})", impl_->where(),
                     reader.count(), reader.version());
 }
@@ -322,8 +359,34 @@ void FluxQueue::mark_scheduled(const std::vector<JobMark>& marks) {
             throw QueueError(fmt::format("{}: cannot mark {} scheduled: the plugin name is empty",
                                          impl_->where(), job_where(m.id)));
     }
+    // Memos posted early count as posted; the others are posted now.
+    Impl::Early early = std::move(impl_->early);
+    impl_->early = Impl::Early{};
+    std::vector<JobMark> rest;
+    std::map<JobId, bool> wanted;
+    for (const auto& m : marks) {
+        wanted[m.id] = true;
+        auto it = early.started.find(m.id);
+        if (it == early.started.end() || it->second != m.plugin) rest.push_back(m);
+    }
     std::vector<JobId> posted;
-    std::map<JobId, std::string> failed = impl_->post_memos(marks, posted);
+    std::map<JobId, std::string> failed;
+    for (JobId id : early.posted) {
+        if (wanted.count(id) && !failed.count(id)) posted.push_back(id);
+    }
+    for (const auto& [id, why] : early.failed) {
+        if (wanted.count(id)) failed[id] = why;
+    }
+    std::vector<JobMark> stray;  // started early but no longer wanted: take back
+    for (const auto& [id, plugin] : early.started) {
+        if (!wanted.count(id)) stray.push_back(JobMark{id, ""});
+    }
+    if (!stray.empty()) {
+        std::vector<JobId> removed;
+        impl_->post_memos(stray, removed);
+    }
+    std::map<JobId, std::string> late = impl_->post_memos(rest, posted);
+    failed.insert(late.begin(), late.end());
     if (failed.empty()) return;
 
     // All or nothing: take back the memos that were posted.
@@ -350,6 +413,26 @@ void FluxQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         "{}: cannot record {} of {} job(s) as scheduled (job-manager.memo "
         "failed: {}); {}; nothing is recorded for this cycle",
         impl_->where(), failed.size(), marks.size(), text::join(reasons, "; "), undo_text));
+}
+
+void FluxQueue::mark_early(const JobMark& mark) {
+    Impl::Early& early = impl_->early;
+    if (!early.session || mark.plugin.empty() || early.in_flight >= impl_->options.window ||
+        early.started.count(mark.id))
+        return;  // mark_scheduled() posts it
+    early.session->send("job-manager.memo",
+                        proto::memo_request(mark.id, mark.plugin, now_seconds()).dump(), 0,
+                        [this, id = mark.id](const flux_session::Response& r) {
+                            Impl::Early& e = impl_->early;
+                            --e.in_flight;
+                            if (r.ok())
+                                e.posted.push_back(id);
+                            else
+                                e.failed[id] = r.error;
+                            return false;
+                        });
+    early.started[mark.id] = mark.plugin;
+    ++early.in_flight;
 }
 
 std::size_t FluxQueue::clear_marks(const std::vector<JobId>& ids) {

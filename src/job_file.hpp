@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,14 @@ struct Element {
 
 /// Read `path`. Throws QueueError naming it when it cannot be read.
 Text load(const std::string& path);
+
+/// Append to `out` the element's text with the job marked scheduled to a plugin
+/// (`quoted_plugin`: its name as a JSON string). attributes.system gets
+/// "burst-scheduled" and loses "burstable", as mark_job_scheduled does; only that
+/// object is rewritten, every other byte is kept. False, with `out` possibly
+/// extended, when the job is not that simple (no such object, a repeated key on
+/// the way): the caller then builds the job and marks it.
+bool mark_text(const Element& element, const std::string& quoted_plugin, std::string& out);
 
 /// Walk the jobs of a loaded file, calling `visit` for each element. Throws
 /// QueueError naming the file and the position when it is empty, not JSON or of

@@ -46,6 +46,8 @@ std::optional<std::string> JobQueue::state(JobId id) {
     return job_state_name(it->get<std::int64_t>());
 }
 
+void JobQueue::mark_early(const JobMark&) {}
+
 void JobQueue::mark_scheduled(JobId id, const std::string& plugin) {
     mark_scheduled(std::vector<JobMark>{JobMark{id, plugin}});
 }

@@ -93,6 +93,13 @@ public:
     void mark_scheduled(const std::vector<JobMark>& marks) override;
     using JobQueue::mark_scheduled;
 
+    /// Called during a listing (from `visit`): post the memo at once, on the
+    /// listing's connection, so that the job manager records it while job-info
+    /// answers the lookups. mark_scheduled() then counts it as posted; if any memo
+    /// of the cycle fails, or the listing fails, every memo posted early is removed
+    /// again. Outside a listing it does nothing (mark_scheduled posts the memo).
+    void mark_early(const JobMark& mark) override;
+
     /// Remove the fluxburst memo from jobs (best effort: unknown or inactive jobs
     /// are skipped). Returns how many memos were removed.
     std::size_t clear_marks(const std::vector<JobId>& ids);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <fluxburst/atomic_file.hpp>
+#include <fluxburst/build_info.hpp>
 #include <fluxburst/client.hpp>
 #include <fluxburst/config.hpp>
 #include <fluxburst/curve_cert.hpp>

@@ -78,6 +78,13 @@ public:
     /// backend allows. Throws QueueError (naming the job) on failure.
     virtual void mark_scheduled(const std::vector<JobMark>& marks) = 0;
 
+    /// A plugin accepted a job during the listing (the client calls this from
+    /// `visit`, before mark_scheduled): a queue whose marks are round trips may
+    /// start recording it now, overlapping marking with listing. mark_scheduled()
+    /// still gets every mark of the cycle and keeps its all-or-nothing rule over
+    /// them, early ones included. The default does nothing.
+    virtual void mark_early(const JobMark& mark);
+
     /// Mark a single job (calls the batch form).
     void mark_scheduled(JobId id, const std::string& plugin);
 };

@@ -13,6 +13,7 @@
 #include "exit_codes.hpp"
 #include "options.hpp"
 #include "suggest.hpp"
+#include "version.hpp"
 
 namespace {
 
@@ -47,6 +48,11 @@ void set_log_level(const Options& opts) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    bool verbose_version = false;
+    if (is_version_request(std::vector<std::string>(argv + 1, argv + argc), verbose_version)) {
+        std::cout << version_text(verbose_version) << "\n";
+        return 0;
+    }
     CLI::App app("", "flux-burst");
     Options opts;
     try {

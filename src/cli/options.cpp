@@ -1,4 +1,5 @@
 #include "options.hpp"
+#include "version.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -129,7 +130,9 @@ void add_jobs_and_plugins(CLI::App* sub, Options& o, bool ordering) {
 void define_options(CLI::App& app, Options& o) {
     app.description(description);
     app.footer(footer);
-    app.set_version_flag("--version", std::string("flux-burst ") + FLUXBURST_VERSION);
+    app.set_version_flag("--version", version_text(false),
+                         "print the version and exit (with -v: the library, Flux support and "
+                         "the JSON reader's CPU kernel)");
     app.require_subcommand(1, 1);
     app.get_formatter()->column_width(34);
 

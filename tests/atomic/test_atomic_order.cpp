@@ -1,5 +1,5 @@
 // The order of the system calls behind write_file_atomically, observed by
-// interposing write, fsync and rename in this executable (libfluxburst's calls
+// interposing write, writev, fsync and rename in this executable (libfluxburst's calls
 // reach these definitions first; each forwards to the next definition).
 //
 // What a reader or a crash relies on: every byte is written to the temporary
@@ -12,6 +12,7 @@
 
 #include <dlfcn.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -42,6 +43,13 @@ extern "C" ssize_t write(int fd, const void* buf, size_t n) {
     static auto real = next<ssize_t (*)(int, const void*, size_t)>("write");
     if (recording && fd > 2) calls.push_back({"write", fd, {}});
     return real(fd, buf, n);
+}
+
+// Many pieces are written with writev (the same step as write, for the order).
+extern "C" ssize_t writev(int fd, const struct iovec* iov, int count) {
+    static auto real = next<ssize_t (*)(int, const struct iovec*, int)>("writev");
+    if (recording && fd > 2) calls.push_back({"write", fd, {}});
+    return real(fd, iov, count);
 }
 
 extern "C" int fsync(int fd) {
