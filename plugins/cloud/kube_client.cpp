@@ -117,6 +117,18 @@ std::string KubeClient::object_path(const KubeResource& resource, const std::str
 
 KubeClient::Reply KubeClient::send(const std::string& method, const std::string& path,
                                    const std::string& query, const nlohmann::json* body) {
+    Reply reply = send_once(method, path, query, body);
+    if (reply.status == 401 && connection_.forget_credentials) {
+        // Cached credentials (an exec plugin's token) may have been revoked or expired
+        // early: fetch new ones once, as kubectl does.
+        connection_.forget_credentials();
+        reply = send_once(method, path, query, body);
+    }
+    return reply;
+}
+
+KubeClient::Reply KubeClient::send_once(const std::string& method, const std::string& path,
+                                        const std::string& query, const nlohmann::json* body) {
     HttpRequest request;
     request.method = method;
     request.url = connection_.server + path + (query.empty() ? "" : "?" + query);

@@ -96,6 +96,8 @@ private:
     };
     Reply send(const std::string& method, const std::string& path, const std::string& query,
                const nlohmann::json* body);
+    Reply send_once(const std::string& method, const std::string& path, const std::string& query,
+                    const nlohmann::json* body);
     [[noreturn]] void fail(const std::string& method, const std::string& path, long status,
                            const nlohmann::json& body) const;
 

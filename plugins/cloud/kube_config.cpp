@@ -194,6 +194,12 @@ public:
                         "terminal; use a plugin that needs no interaction");
     }
 
+    /// The next get() runs the plugin again.
+    void forget() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        cached_.reset();
+    }
+
     KubeCredentials get() {
         std::lock_guard<std::mutex> lock(mutex_);
         const auto now = std::chrono::system_clock::now();
@@ -396,6 +402,8 @@ Kubeconfig load_kubeconfig(const KubeconfigOptions& options) {
     if (fixed.token.empty() && !token_file.empty())
         (void)read_local_file(token_file, kMaxCredentialFile, "tokenFile of " + us_where);
 
+    if (exec && fixed.token.empty() && token_file.empty())
+        conn.forget_credentials = [exec] { exec->forget(); };
     conn.credentials = [fixed, token_file, exec, us_where]() {
         KubeCredentials c = fixed;
         if (c.token.empty() && !token_file.empty())

@@ -22,6 +22,9 @@ struct KubeConnection {
     /// Called before every request; caches and refreshes inside (tokens expire).
     /// May throw fluxburst::Error. Empty: anonymous requests.
     std::function<KubeCredentials()> credentials;
+    /// Called when the server answers 401 to cached credentials (drop the cache); the
+    /// request is then sent once more. Empty: a 401 is final.
+    std::function<void()> forget_credentials;
     /// Bound of each API request.
     std::chrono::milliseconds request_timeout{30000};
     /// Where the connection came from, for messages ("kubeconfig /x context y").

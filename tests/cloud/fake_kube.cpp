@@ -118,6 +118,11 @@ void FakeKube::add_token(const std::string& token, const std::string& user) {
     tokens_[token] = user;
 }
 
+void FakeKube::remove_token(const std::string& token) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    tokens_.erase(token);
+}
+
 void FakeKube::forbid(const std::string& verb, const std::string& resource) {
     std::lock_guard<std::mutex> lock(mutex_);
     forbidden_.insert(verb + " " + resource);

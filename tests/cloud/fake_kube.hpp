@@ -44,6 +44,8 @@ public:
     // ---- authentication and authorization ----
     /// A bearer token that authenticates as `user`.
     void add_token(const std::string& token, const std::string& user);
+    /// The token no longer authenticates (revoked, expired).
+    void remove_token(const std::string& token);
     /// Client certificates signed by ca() authenticate as their CN.
     /// Refuse `verb` ("create", "get", "list", "delete") on `resource` ("secrets") for
     /// every user: 403 Forbidden.

@@ -172,6 +172,31 @@ TEST_CASE("kubeconfig: exec credential plugins", "[kube][config]") {
         CHECK(env.use(config) >= 2);
         CHECK(count_lines(calls) == 2);
     }
+    SECTION("a token refused with 401 is fetched again once") {
+        const std::string token_file = env.dir.file("issued");
+        test::write_text(token_file, "good-token");
+        const std::string issuer = env.script(
+            "issuer", "echo run >> " + calls +
+                          "\nprintf '{\"apiVersion\":\"client.authentication.k8s.io/v1\","
+                          "\"kind\":\"ExecCredential\",\"status\":{\"token\":\"%s\"}}' "
+                          "\"$(cat " +
+                          token_file + ")\"\n");
+        auto config = load_kubeconfig(
+            opts(env.write("    exec:\n      apiVersion: client.authentication.k8s.io/v1\n"
+                           "      command: " +
+                           issuer + "\n")));
+        CHECK(env.use(config) >= 2);
+        // The cached token is revoked; the plugin now issues another.
+        env.kube.remove_token("good-token");
+        env.kube.add_token("new-token", "alice");
+        test::write_text(token_file, "new-token");
+        CHECK(env.use(config) >= 2);
+        CHECK(count_lines(calls) == 2);
+        // A plugin whose token is refused again: the 401 is final, no loop.
+        env.kube.remove_token("new-token");
+        CHECK_THAT(error_of([&] { env.use(config); }), Catch::Contains("HTTP 401"));
+        CHECK(count_lines(calls) == 3);
+    }
     SECTION("a relative command with a directory is relative to the kubeconfig") {
         test::EnvVar expiry("EXPIRY", "2999-01-01T00:00:00Z");
         std::string block = exec_block;
