@@ -1,0 +1,82 @@
+// A fake Compute Engine API (HTTPS, in-process) for the compute-engine plugin's
+// tests: instances insert/get/delete in zones, zone operations that go PENDING ->
+// RUNNING -> DONE as they are polled, request bodies checked against the trimmed
+// discovery document, bearer tokens required, and failures on demand: a quota
+// that fails the operations beyond it, an HTTP error for the next call of a kind,
+// operations that never finish.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "discovery_schema.hpp"
+#include "fake_server.hpp"
+
+namespace test {
+
+struct TestTls;
+
+class FakeCompute {
+public:
+    explicit FakeCompute(const TestTls& tls);
+
+    /// "https://127.0.0.1:PORT/compute/v1"
+    std::string endpoint() const { return server_.url() + "/compute/v1"; }
+
+    /// At most `n` instances may exist; an insert beyond fails in its operation
+    /// with Google's QUOTA_EXCEEDED error.
+    void set_quota(int n);
+    /// The next request with this method ("POST", "GET", "DELETE") whose path
+    /// contains `path_part` answers `status` with Google's error body `message`.
+    void fail_next(const std::string& method, const std::string& path_part, int status,
+                   const std::string& message);
+    /// Operations stay RUNNING (never DONE) while set.
+    void stall_operations(bool stall);
+    /// Create an instance directly (someone else's VM, or one a crashed run made).
+    void add_instance(const std::string& zone, const std::string& name, nlohmann::json labels);
+
+    /// Instances that exist: "zone/name" -> the stored instance.
+    std::map<std::string, nlohmann::json> instances() const;
+    /// "METHOD path" of every request, in order.
+    std::vector<std::string> requests() const;
+    /// Bodies refused by the schema, and requests without a valid token.
+    std::vector<std::string> errors() const;
+    /// The last inserted instance body.
+    nlohmann::json last_insert() const;
+
+private:
+    struct Operation {
+        std::string zone, type, target;
+        int polls = 0;
+        std::string error_code, error_message;
+        bool done = false;
+    };
+    void handle(const httplib::Request& req, httplib::Response& res);
+    void advance(Operation& op);
+    nlohmann::json operation_json(const std::string& name, const Operation& op) const;
+
+    FakeServer server_;
+    DiscoverySchema schema_;
+    mutable std::mutex mutex_;
+    int quota_ = 1000;
+    bool stall_ = false;
+    int next_op_ = 0;
+    struct Failure {
+        std::string method, path_part, message;
+        int status;
+    };
+    std::vector<Failure> failures_;
+    std::map<std::string, nlohmann::json> instances_;  // zone/name
+    std::map<std::string, Operation> operations_;
+    std::vector<std::string> requests_, errors_;
+    nlohmann::json last_insert_;
+};
+
+/// Google's error body: {"error": {"code", "message", "errors": [{"reason", "message"}]}}.
+std::string google_error_body(int status, const std::string& reason, const std::string& message);
+
+}  // namespace test
