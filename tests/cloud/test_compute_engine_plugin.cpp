@@ -1,0 +1,267 @@
+// The compute-engine plugin, loaded as flux-burst loads it, against fake Google
+// OAuth and Compute Engine APIs: burst, partial failures, timeouts, unburst from a
+// restarted controller, and validation at load.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fluxburst/client.hpp>
+#include <fluxburst/curve_cert.hpp>
+#include <fluxburst/error.hpp>
+#include <fluxburst/queue.hpp>
+#include <nlohmann/json.hpp>
+
+#include "../test_support.hpp"
+#include "fake_compute.hpp"
+#include "fake_google_oauth.hpp"
+#include "google_credentials.hpp"
+#include "test_tls.hpp"
+
+using Catch::Matchers::Contains;
+using nlohmann::json;
+
+namespace {
+
+struct Cloud {
+    test::TempDir dir;
+    test::TestTls tls = test::make_test_tls(dir.path());
+    test::TestRsaKey key = test::make_rsa_key();
+    test::FakeGoogleOAuth oauth{tls, expect()};
+    test::FakeCompute compute{tls};
+    json params;
+
+    test::FakeGoogleOAuth::Expect expect() {
+        test::FakeGoogleOAuth::Expect e;
+        e.public_key_pem = key.public_pem;
+        e.client_email = "burst@proj.iam.gserviceaccount.com";
+        e.key_id = "key-1";
+        return e;
+    }
+
+    Cloud() {
+        test::write_file_mode(dir.file("ca.pem"), tls.ca_pem, 0644);
+        fluxburst::write_curve_cert(dir.file("curve.cert"),
+                                    fluxburst::generate_curve_cert("burst-test"));
+        params = {{"credentials_file",
+                   test::write_service_account(dir.path(), key.private_pem, oauth.token_uri())},
+                  {"ca_file", dir.file("ca.pem")},
+                  {"compute_endpoint", compute.endpoint()},
+                  {"zone", "us-central1-a"},
+                  {"image_family", "flux-fw-compute"},
+                  {"lead_hosts", "lead[0-1]"},
+                  {"lead_address", "34.1.2.3"},
+                  {"lead_port", 8050},
+                  {"bursts", 2},
+                  {"burst_size", 3},
+                  {"curve_cert", dir.file("curve.cert")},
+                  {"state_file", dir.file("state/compute-engine.json")},
+                  {"poll_interval", 0.01},
+                  {"operation_timeout", 2.0}};
+        ::mkdir(dir.file("state").c_str(), 0700);
+    }
+
+    fluxburst::Client client(const json& extra = json::object()) {
+        fluxburst::Client c(std::make_shared<fluxburst::MockQueue>(std::vector<json>{}));
+        c.set_search_installed_dir(false);
+        c.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
+        json p = params;
+        p.update(extra);
+        c.load("compute-engine", p);
+        return c;
+    }
+
+    json state() { return json::parse(test::read_text(dir.file("state/compute-engine.json"))); }
+};
+
+const fluxburst::PluginOutcome& outcome(const fluxburst::BurstReport& r) {
+    REQUIRE(r.plugins.size() == 1);
+    return r.plugins[0];
+}
+
+}  // namespace
+
+TEST_CASE(
+    "compute-engine plugin: a burst creates labelled VMs named for its ranks; unburst "
+    "deletes them",
+    "[compute_engine_plugin]") {
+    Cloud cloud;
+    fluxburst::Client c = cloud.client();
+    auto r = c.request_burst("compute-engine", 3);
+    const auto& o = outcome(r);
+    INFO(o.error);
+    REQUIRE(o.ok);
+    std::vector<std::string> hosts = o.details["hosts"];
+    REQUIRE(hosts.size() == 3);
+    std::string burst = o.details["burst"];
+    CHECK(hosts[0] == burst + "-0");
+    CHECK(hosts[2] == burst + "-2");
+    CHECK(cloud.compute.errors().empty());
+    CHECK(cloud.oauth.errors().empty());
+    auto vms = cloud.compute.instances();
+    REQUIRE(vms.size() == 3);
+    for (const auto& h : hosts) {
+        const json& vm = vms.at("us-central1-a/" + h);
+        CHECK(vm["labels"]["fluxburst-burst"] == burst);
+        CHECK(vm["labels"].contains("fluxburst-instance"));
+        CHECK(vm["disks"][0]["initializeParams"]["sourceImage"] ==
+              "projects/proj/global/images/family/flux-fw-compute");
+        std::string script = vm["metadata"]["items"][0]["value"];
+        CHECK_THAT(script, Contains("tcp://34.1.2.3:8050") && Contains("lead0"));
+        CHECK_THAT(script, Contains(test::read_text(cloud.dir.file("curve.cert"))));
+    }
+    CHECK(cloud.state()["bursts"][burst]["status"] == "running");
+
+    SECTION("a second burst takes the next pre-declared slot; a third finds none") {
+        auto r2 = c.request_burst("compute-engine", 2);
+        REQUIRE(outcome(r2).ok);
+        CHECK(outcome(r2).details["burst"] != burst);
+        CHECK(cloud.compute.instances().size() == 5);
+        auto r3 = c.request_burst("compute-engine", 1);
+        CHECK_FALSE(outcome(r3).ok);
+        CHECK_THAT(outcome(r3).error, Contains("all 2 pre-declared bursts are in use"));
+    }
+    SECTION("more nodes than a burst holds is refused before any call") {
+        auto before = cloud.compute.requests().size();
+        auto r2 = c.request_burst("compute-engine", 4);
+        CHECK_THAT(outcome(r2).error, Contains("burst_size=3"));
+        CHECK(cloud.compute.requests().size() == before);
+    }
+    auto un = c.run_unburst();
+    INFO(outcome(un).error);
+    CHECK(outcome(un).ok);
+    CHECK(cloud.compute.instances().empty());
+    CHECK(cloud.state()["bursts"].empty());
+    CHECK(outcome(c.run_unburst()).summary == "no VMs to delete");
+}
+
+TEST_CASE("compute-engine plugin: a quota failure reports Google's message and leaks nothing",
+          "[compute_engine_plugin]") {
+    Cloud cloud;
+    cloud.compute.set_quota(2);
+    fluxburst::Client c = cloud.client();
+    const auto r = c.request_burst("compute-engine", 3);
+    const auto& o = outcome(r);
+    CHECK_FALSE(o.ok);
+    CHECK_THAT(o.error, Contains("created 2 of 3") && Contains("QUOTA_EXCEEDED") &&
+                            Contains("Quota 'CPUS' exceeded") && Contains("unburst deletes it"));
+    json st = cloud.state();
+    REQUIRE(st["bursts"].size() == 1);
+    CHECK(st["bursts"].begin().value()["status"] == "failed");
+    CHECK(st["bursts"].begin().value()["created"].size() == 2);
+    CHECK(cloud.compute.instances().size() == 2);
+    CHECK(outcome(c.run_unburst()).ok);
+    CHECK(cloud.compute.instances().empty());
+    CHECK(cloud.state()["bursts"].empty());
+}
+
+TEST_CASE("compute-engine plugin: an API error on insert is reported with Google's words",
+          "[compute_engine_plugin]") {
+    Cloud cloud;
+    cloud.compute.fail_next("POST", "/instances", 403,
+                            "Required 'compute.instances.create' permission for 'projects/proj'");
+    fluxburst::Client c = cloud.client();
+    const auto r = c.request_burst("compute-engine", 2);
+    CHECK_THAT(outcome(r).error,
+               Contains("compute.instances.create") && Contains("created 1 of 2"));
+    CHECK(cloud.compute.instances().size() == 1);
+    CHECK(outcome(c.run_unburst()).ok);
+    CHECK(cloud.compute.instances().empty());
+}
+
+TEST_CASE(
+    "compute-engine plugin: operations that never finish time out; a restarted "
+    "controller cleans up",
+    "[compute_engine_plugin]") {
+    Cloud cloud;
+    cloud.compute.stall_operations(true);
+    {
+        fluxburst::Client c = cloud.client({{"operation_timeout", 0.3}});
+        const auto r = c.request_burst("compute-engine", 2);
+        CHECK_THAT(outcome(r).error, Contains("still being created after"));
+        CHECK(cloud.state()["bursts"].begin().value()["status"] == "creating");
+    }
+    SECTION("deletion that never finishes is bounded too, and stays recorded") {
+        fluxburst::Client c = cloud.client({{"operation_timeout", 0.3}});
+        const auto un = c.run_unburst();
+        CHECK_THAT(outcome(un).error, Contains("deletion still running"));
+        CHECK(cloud.state()["bursts"].size() == 1);
+    }
+    cloud.compute.stall_operations(false);
+    fluxburst::Client restarted = cloud.client();
+    const auto un = restarted.run_unburst();
+    INFO(outcome(un).error);
+    CHECK(outcome(un).ok);
+    CHECK(cloud.compute.instances().empty());
+    CHECK(cloud.state()["bursts"].empty());
+}
+
+TEST_CASE("compute-engine plugin: unburst deletes only VMs labelled as its own",
+          "[compute_engine_plugin]") {
+    Cloud cloud;
+    fluxburst::Client c = cloud.client();
+    const auto r = c.request_burst("compute-engine", 2);
+    REQUIRE(outcome(r).ok);
+    std::string first = outcome(r).details["hosts"][0];
+    // Someone replaces one VM by one of theirs with the same name.
+    cloud.compute.add_instance("us-central1-a", first, {{"owner", "someone-else"}});
+    fluxburst::Client restarted = cloud.client();
+    const auto un = restarted.run_unburst();
+    CHECK_FALSE(outcome(un).ok);
+    CHECK_THAT(outcome(un).error, Contains(first) && Contains("not ours"));
+    auto vms = cloud.compute.instances();
+    REQUIRE(vms.size() == 1);
+    CHECK(vms.begin()->second["labels"]["owner"] == "someone-else");
+    // Not ours: forgotten, not retried forever.
+    CHECK(cloud.state()["bursts"].empty());
+}
+
+TEST_CASE("compute-engine plugin: a VM left by a crashed run is adopted only if labelled ours",
+          "[compute_engine_plugin]") {
+    Cloud cloud;
+    fluxburst::Client probe = cloud.client();
+    const auto r = probe.request_burst("compute-engine", 1);
+    std::string burst = outcome(r).details["burst"];
+    std::string host = outcome(r).details["hosts"][0];
+    REQUIRE(outcome(probe.run_unburst()).ok);
+    SECTION("ours") {
+        cloud.compute.add_instance("us-central1-a", host, {{"fluxburst-burst", burst}});
+        const auto r2 = probe.request_burst("compute-engine", 1);
+        INFO(outcome(r2).error);
+        CHECK(outcome(r2).ok);
+        CHECK(cloud.compute.instances().size() == 1);
+    }
+    SECTION("not ours") {
+        cloud.compute.add_instance("us-central1-a", host, {{"fluxburst-burst", "other"}});
+        const auto r2 = probe.request_burst("compute-engine", 1);
+        CHECK_THAT(outcome(r2).error, Contains("already exists"));
+    }
+}
+
+TEST_CASE("compute-engine plugin: bad parameters are refused at load, naming the fix",
+          "[compute_engine_plugin]") {
+    Cloud cloud;
+    auto refused = [&](const json& extra) {
+        try {
+            cloud.client(extra);
+        } catch (const std::exception& e) {
+            return std::string(e.what());
+        }
+        return std::string("loaded");
+    };
+    CHECK_THAT(refused({{"credentials_file", cloud.dir.file("missing.json")}}),
+               Contains("missing.json"));
+    CHECK_THAT(refused({{"instance_template", "flux"}}), Contains("exactly one of image_family"));
+    CHECK_THAT(refused({{"image_family", ""}}), Contains("exactly one of image_family"));
+    CHECK_THAT(refused({{"vm_config_dir", "etc/flux"}}), Contains("vm_config_dir"));
+    CHECK_THAT(refused({{"vm_flux_user", "root;reboot"}}), Contains("vm_flux_user"));
+    CHECK_THAT(refused({{"curve_cert", cloud.dir.file("nope.cert")}}), Contains("nope.cert"));
+    CHECK_THAT(refused({{"compute_endpoint", "http://127.0.0.1:1"}}), Contains("https://"));
+    CHECK_THAT(refused({{"lead_hosts", "lead[0-"}}), Contains("lead"));
+    CHECK_THAT(refused({{"burst_size", 0}}), Contains("burst_size"));
+    CHECK_THAT(refused({{"poll_interval", 0}}), Contains("poll_interval"));
+    CHECK_THAT(refused({{"gpu_count", 1}}), Contains("gpu_type"));
+    CHECK_THAT(refused({{"labels", json::array({"novalue"})}}), Contains("key=value"));
+    test::write_file_mode(cloud.dir.file("loose.cert"),
+                          test::read_text(cloud.dir.file("curve.cert")), 0666);
+    CHECK_THAT(refused({{"curve_cert", cloud.dir.file("loose.cert")}}), Contains("loose.cert"));
+    CHECK(refused({}) == "loaded");
+}
