@@ -2,7 +2,7 @@
 
 #include <regex>
 
-#include "test_tls.hpp"
+#include "fake_server.hpp"
 
 namespace test {
 
@@ -16,13 +16,14 @@ std::string google_error_body(int status, const std::string& reason, const std::
         .dump();
 }
 
-FakeCompute::FakeCompute(const TestTls& tls)
-    : server_(&tls), schema_(TEST_DATA_DIR "/google/compute-v1-instance.json") {
+FakeCompute::FakeCompute(const TlsIdentity& server)
+    : https_(server), schema_(TEST_DATA_DIR "/google/compute-v1-instance.json") {
     auto h = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
-    server_.server().Get(".*", h);
-    server_.server().Post(".*", h);
-    server_.server().Delete(".*", h);
-    server_.start();
+    https_.http().Get(".*", h);
+    https_.http().Post(".*", h);
+    https_.http().Delete(".*", h);
+    https_.start();
+    wait_until_serving(https_.http());
 }
 
 void FakeCompute::set_quota(int n) {

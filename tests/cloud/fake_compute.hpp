@@ -14,18 +14,17 @@
 #include <nlohmann/json.hpp>
 
 #include "discovery_schema.hpp"
-#include "fake_server.hpp"
+#include "https_server.hpp"
 
 namespace test {
 
-struct TestTls;
-
 class FakeCompute {
 public:
-    explicit FakeCompute(const TestTls& tls);
+    /// Serves HTTPS with `server` (a certificate from test_tls).
+    explicit FakeCompute(const TlsIdentity& server);
 
     /// "https://127.0.0.1:PORT/compute/v1"
-    std::string endpoint() const { return server_.url() + "/compute/v1"; }
+    std::string endpoint() const { return https_.url() + "/compute/v1"; }
 
     /// At most `n` instances may exist; an insert beyond fails in its operation
     /// with Google's QUOTA_EXCEEDED error.
@@ -59,7 +58,7 @@ private:
     void advance(Operation& op);
     nlohmann::json operation_json(const std::string& name, const Operation& op) const;
 
-    FakeServer server_;
+    HttpsServer https_;
     DiscoverySchema schema_;
     mutable std::mutex mutex_;
     int quota_ = 1000;

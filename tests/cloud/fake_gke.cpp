@@ -4,19 +4,20 @@
 
 #include "base64.hpp"
 #include "fake_compute.hpp"  // google_error_body
-#include "test_tls.hpp"
+#include "fake_server.hpp"
 
 namespace test {
 
 using nlohmann::json;
 
-FakeGke::FakeGke(const TestTls& tls)
-    : server_(&tls), schema_(TEST_DATA_DIR "/google/container-v1-cluster.json") {
+FakeGke::FakeGke(const TlsIdentity& server)
+    : https_(server), schema_(TEST_DATA_DIR "/google/container-v1-cluster.json") {
     auto h = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
-    server_.server().Get(".*", h);
-    server_.server().Post(".*", h);
-    server_.server().Delete(".*", h);
-    server_.start();
+    https_.http().Get(".*", h);
+    https_.http().Post(".*", h);
+    https_.http().Delete(".*", h);
+    https_.start();
+    wait_until_serving(https_.http());
 }
 
 void FakeGke::set_cluster_endpoint(const std::string& host_port, const std::string& ca_pem) {

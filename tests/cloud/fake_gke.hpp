@@ -13,18 +13,17 @@
 #include <nlohmann/json.hpp>
 
 #include "discovery_schema.hpp"
-#include "fake_server.hpp"
+#include "https_server.hpp"
 
 namespace test {
 
-struct TestTls;
-
 class FakeGke {
 public:
-    explicit FakeGke(const TestTls& tls);
+    /// Serves HTTPS with `server` (a certificate from test_tls).
+    explicit FakeGke(const TlsIdentity& server);
 
     /// "https://127.0.0.1:PORT/v1"
-    std::string endpoint() const { return server_.url() + "/v1"; }
+    std::string endpoint() const { return https_.url() + "/v1"; }
 
     /// What clusters report as endpoint and CA (the fake Kubernetes API server).
     void set_cluster_endpoint(const std::string& host_port, const std::string& ca_pem);
@@ -55,7 +54,7 @@ private:
     void tick(const std::string& key);
     nlohmann::json op_json(const std::string& name, const Operation& op) const;
 
-    FakeServer server_;
+    HttpsServer https_;
     DiscoverySchema schema_;
     mutable std::mutex mutex_;
     std::string cluster_endpoint_, cluster_ca_b64_;

@@ -37,21 +37,22 @@ long long now_seconds() {
 
 }  // namespace
 
-FakeGoogleOAuth::FakeGoogleOAuth(const TestTls& tls, Expect expect)
-    : expect_(std::move(expect)), server_(&tls), metadata_(nullptr) {
-    server_.server().Post(
+FakeGoogleOAuth::FakeGoogleOAuth(const TlsIdentity& server, Expect expect)
+    : expect_(std::move(expect)), https_(server) {
+    https_.http().Post(
         "/token", [this](const httplib::Request& req, httplib::Response& res) { token(req, res); });
-    metadata_.server().Get("/computeMetadata/v1/instance/service-accounts/default/token",
-                           [this](const httplib::Request& req, httplib::Response& res) {
-                               std::lock_guard<std::mutex> lock(mutex_);
-                               if (req.get_header_value("Metadata-Flavor") != "Google") {
-                                   errors_.push_back("metadata request without Metadata-Flavor");
-                                   res.status = 403;
-                                   return;
-                               }
-                               issue(res);
-                           });
-    server_.start();
+    metadata_.http().Get("/computeMetadata/v1/instance/service-accounts/default/token",
+                         [this](const httplib::Request& req, httplib::Response& res) {
+                             std::lock_guard<std::mutex> lock(mutex_);
+                             if (req.get_header_value("Metadata-Flavor") != "Google") {
+                                 errors_.push_back("metadata request without Metadata-Flavor");
+                                 res.status = 403;
+                                 return;
+                             }
+                             issue(res);
+                         });
+    https_.start();
+    wait_until_serving(https_.http());
     metadata_.start();
 }
 
@@ -95,14 +96,14 @@ std::string FakeGoogleOAuth::check_jwt(const std::string& jwt) {
     if (dot2 == std::string::npos) return "assertion is not a JWT";
     json header, claims;
     std::string sig;
-    try {
-        header = json::parse(fluxburst::cloud::base64_decode(jwt.substr(0, dot1)));
-        claims =
-            json::parse(fluxburst::cloud::base64_decode(jwt.substr(dot1 + 1, dot2 - dot1 - 1)));
-        sig = fluxburst::cloud::base64_decode(jwt.substr(dot2 + 1));
-    } catch (const std::exception& e) {
-        return std::string("undecodable JWT: ") + e.what();
-    }
+    auto h = fluxburst::cloud::base64_decode(jwt.substr(0, dot1));
+    auto c = fluxburst::cloud::base64_decode(jwt.substr(dot1 + 1, dot2 - dot1 - 1));
+    auto s = fluxburst::cloud::base64_decode(jwt.substr(dot2 + 1));
+    if (!h || !c || !s) return "JWT parts are not base64url";
+    header = json::parse(*h, nullptr, false);
+    claims = json::parse(*c, nullptr, false);
+    sig = *s;
+    if (!header.is_object() || !claims.is_object()) return "JWT header or claims are not objects";
     if (jwt.find_first_of("+/=") != std::string::npos)
         return "JWT is not base64url without padding";
     if (header.value("alg", "") != "RS256") return "alg is not RS256";

@@ -10,10 +10,9 @@
 #include <vector>
 
 #include "fake_server.hpp"
+#include "https_server.hpp"
 
 namespace test {
-
-struct TestTls;
 
 class FakeGoogleOAuth {
 public:
@@ -23,10 +22,11 @@ public:
         std::string client_id, client_secret, refresh_token;  // authorized_user
         std::string scope = "https://www.googleapis.com/auth/cloud-platform";
     };
-    FakeGoogleOAuth(const TestTls& tls, Expect expect);
+    /// Serves HTTPS with `server` (a certificate from test_tls).
+    FakeGoogleOAuth(const TlsIdentity& server, Expect expect);
 
     /// The token URI to write into a credentials file.
-    std::string token_uri() const { return server_.url() + "/token"; }
+    std::string token_uri() const { return https_.url() + "/token"; }
     /// host:port of the metadata server (for GCE_METADATA_HOST).
     std::string metadata_host() const { return metadata_.host(); }
 
@@ -45,8 +45,8 @@ private:
     void issue(httplib::Response& res);
 
     Expect expect_;
-    FakeServer server_;
-    FakeServer metadata_;
+    HttpsServer https_;
+    PlainHttpServer metadata_;
     mutable std::mutex mutex_;
     long expires_in_ = 3600;
     int fail_status_ = 0;

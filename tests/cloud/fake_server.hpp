@@ -1,6 +1,6 @@
-// An in-process HTTP(S) server on 127.0.0.1 for the cloud plugins' tests: routes
-// are registered on server(), then start() binds a free port and serves from a
-// thread until destruction.
+// Helpers for the fake provider APIs of the cloud tests: a plain-HTTP server on
+// 127.0.0.1 (the GCE metadata server is plain HTTP), and a wait until a server's
+// accept loop runs (stopping one that has not started yet would hang).
 #pragma once
 
 #include <httplib.h>
@@ -11,29 +11,27 @@
 
 namespace test {
 
-struct TestTls;
+/// Wait (at most 5 s) until `server` accepts connections.
+void wait_until_serving(httplib::Server& server);
 
-class FakeServer {
+class PlainHttpServer {
 public:
-    /// HTTPS with the test certificate when `tls` is given, plain HTTP otherwise.
-    explicit FakeServer(const TestTls* tls = nullptr);
-    ~FakeServer();
-    FakeServer(const FakeServer&) = delete;
-    FakeServer& operator=(const FakeServer&) = delete;
+    PlainHttpServer() = default;
+    ~PlainHttpServer();
+    PlainHttpServer(const PlainHttpServer&) = delete;
+    PlainHttpServer& operator=(const PlainHttpServer&) = delete;
 
-    httplib::Server& server() { return *server_; }
+    /// Register handlers here before start().
+    httplib::Server& http() { return server_; }
+    /// Binds a free port on 127.0.0.1 and serves in a thread.
     void start();
-    int port() const { return port_; }
-    /// "https://127.0.0.1:PORT" (or http://).
-    std::string url() const;
     /// "127.0.0.1:PORT"
-    std::string host() const;
+    std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
 
 private:
-    std::unique_ptr<httplib::Server> server_;
+    httplib::Server server_;
     std::thread thread_;
     int port_ = 0;
-    bool tls_ = false;
 };
 
 }  // namespace test

@@ -14,6 +14,7 @@
 #include "fake_compute.hpp"
 #include "fake_google_oauth.hpp"
 #include "google_credentials.hpp"
+#include "test_rsa_key.hpp"
 #include "test_tls.hpp"
 
 using Catch::Matchers::Contains;
@@ -23,10 +24,11 @@ namespace {
 
 struct Cloud {
     test::TempDir dir;
-    test::TestTls tls = test::make_test_tls(dir.path());
-    test::TestRsaKey key = test::make_rsa_key();
-    test::FakeGoogleOAuth oauth{tls, expect()};
-    test::FakeCompute compute{tls};
+    test::TlsIdentity ca = test::make_test_ca();
+    test::TlsIdentity server = test::make_server_cert(ca);
+    test::TestRsaKey key = test::shared_rsa_key();
+    test::FakeGoogleOAuth oauth{server, expect()};
+    test::FakeCompute compute{server};
     json params;
 
     test::FakeGoogleOAuth::Expect expect() {
@@ -38,7 +40,7 @@ struct Cloud {
     }
 
     Cloud() {
-        test::write_file_mode(dir.file("ca.pem"), tls.ca_pem, 0644);
+        test::write_file_mode(dir.file("ca.pem"), ca.cert_pem, 0644);
         fluxburst::write_curve_cert(dir.file("curve.cert"),
                                     fluxburst::generate_curve_cert("burst-test"));
         params = {{"credentials_file",

@@ -15,6 +15,7 @@
 #include "fake_compute.hpp"
 #include "fake_google_oauth.hpp"
 #include "google_credentials.hpp"
+#include "test_rsa_key.hpp"
 #include "test_tls.hpp"
 
 using Catch::Matchers::Contains;
@@ -138,20 +139,21 @@ TEST_CASE("compute-engine: operation errors carry Google's codes and messages",
 
 TEST_CASE("compute-engine: zone calls against the fake Compute API", "[compute_engine]") {
     test::TempDir dir;
-    test::TestTls tls = test::make_test_tls(dir.path());
-    test::TestRsaKey key = test::make_rsa_key();
+    test::TlsIdentity ca = test::make_test_ca();
+    test::TlsIdentity server = test::make_server_cert(ca);
+    test::TestRsaKey key = test::shared_rsa_key();
     test::FakeGoogleOAuth::Expect expect;
     expect.public_key_pem = key.public_pem;
     expect.client_email = "burst@proj.iam.gserviceaccount.com";
     expect.key_id = "key-1";
-    test::FakeGoogleOAuth oauth(tls, expect);
-    test::FakeCompute compute(tls);
+    test::FakeGoogleOAuth oauth(server, expect);
+    test::FakeCompute compute(server);
     cloud::GoogleAuthOptions o;
     o.credentials_file =
         test::write_service_account(dir.path(), key.private_pem, oauth.token_uri());
-    o.ca_pem = tls.ca_pem;
+    o.ca_pem = ca.cert_pem;
     cloud::GoogleAuth auth(o);
-    cloud::GoogleApiClient api(auth, compute.endpoint(), tls.ca_pem);
+    cloud::GoogleApiClient api(auth, compute.endpoint(), ca.cert_pem);
     ce::ComputeZone zone(api, "proj", "us-central1-a");
 
     json op = zone.insert(ce::instance_body(full_spec(), "vm-0", "echo"), "");
