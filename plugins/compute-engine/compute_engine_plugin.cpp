@@ -104,6 +104,8 @@ public:
              "address the VMs reach the lead's rank 0 at (public IP or DNS name)"},
             {"lead_port", ParamType::Integer, 8050, false,
              "rank 0's TCP port (open it to the VMs)"},
+            {"lead_bind", ParamType::String, "", false,
+             "setup: rank 0's bind URI (default tcp://*:%p, every interface; %p is the port)"},
             {"burst_prefix", ParamType::String, "burst", false,
              "burst names: <prefix>-<instance tag>-<n>; VM names add -<index>"},
             {"bursts", ParamType::Integer, 1, false,
@@ -155,9 +157,12 @@ public:
 
     fluxburst::BurstResult run(const fluxburst::BurstRequest& request) override;
     fluxburst::BurstResult unburst() override;
+    fluxburst::BurstResult setup(const fluxburst::SetupRequest& request) override;
 
 private:
     void configure();
+    // Read the certificate the VMs get; `required`: a missing one is an error.
+    void read_cert(bool required);
     std::optional<std::size_t> free_slot() const;
     std::string startup_script(const std::string& burst) const;
     cloud::GoogleAuth& auth();
@@ -171,6 +176,7 @@ private:
     std::string tag_;
     std::int64_t burst_size_ = 0;
     ce::InstanceSpec spec_;
+    std::string cert_path_, lead_config_dir_;
     std::string curve_cert_text_;
     std::string ca_pem_;
     std::unique_ptr<fluxburst::StateFile> state_;
@@ -246,6 +252,7 @@ void ComputeEnginePlugin::configure() {
     topology_.lead_hosts = fluxburst::flux_protocol::expand_hostlist(p.get_string("lead_hosts"));
     topology_.lead_address = p.get_string("lead_address");
     topology_.port = p.get_int("lead_port");
+    topology_.bind = p.get_string("lead_bind");
     tag_ = topo::instance_tag(topology_.lead_address + ":" + std::to_string(topology_.port));
     std::int64_t bursts = p.get_int("bursts");
     burst_size_ = p.get_int("burst_size");
@@ -256,18 +263,15 @@ void ComputeEnginePlugin::configure() {
     topology_.check();
     spec_.labels[instance_label] = tag_;
 
-    std::string cert = p.get_string("curve_cert");
-    std::string lead_dir = p.get_string("lead_config_dir");
-    if (cert.empty() && !lead_dir.empty()) cert = lead_dir + "/curve.cert";
-    if (cert.empty())
+    cert_path_ = p.get_string("curve_cert");
+    lead_config_dir_ = p.get_string("lead_config_dir");
+    if (cert_path_.empty() && !lead_config_dir_.empty())
+        cert_path_ = lead_config_dir_ + "/curve.cert";
+    if (cert_path_.empty())
         throw Error(
-            "curve_cert (or lead_config_dir) is required: the VMs need the lead's certificate");
-    auto text = fluxburst::read_trusted_file(cert, "curve_cert",
-                                             fluxburst::TrustedOwner::UserOrRoot, 64 * 1024);
-    if (!text) throw Error("curve_cert " + cert + " does not exist (run setup, or flux keygen)");
-    fluxburst::parse_curve_cert(*text, cert);
-    curve_cert_text_ = *text;
-
+            "give lead_config_dir (where setup writes the lead's config and certificate) "
+            "or curve_cert (the lead's CURVE certificate, sent to the VMs)");
+    read_cert(false);  // a certificate that exists must be sound now; setup may write it later
     operation_timeout_ = p.get_number("operation_timeout");
     poll_interval_ = p.get_number("poll_interval");
     if (operation_timeout_ <= 0) throw Error("operation_timeout must be positive");
@@ -277,6 +281,44 @@ void ComputeEnginePlugin::configure() {
     state_ = std::make_unique<fluxburst::StateFile>(state.empty() ? home_state_file() : state);
     state_->read();  // refuse a state file we cannot trust now, not at the first burst
     startup_script(topology_.bursts.front().name);  // and a script we cannot render
+}
+
+void ComputeEnginePlugin::read_cert(bool required) {
+    auto text = fluxburst::read_trusted_file(cert_path_, "curve_cert",
+                                             fluxburst::TrustedOwner::UserOrRoot, 64 * 1024);
+    if (!text) {
+        if (required)
+            throw Error("compute-engine: the certificate " + cert_path_ +
+                        " does not exist: run `flux-burst setup compute-engine` (or flux keygen)");
+        return;
+    }
+    fluxburst::parse_curve_cert(*text, cert_path_);
+    curve_cert_text_ = *text;
+}
+
+fluxburst::BurstResult ComputeEnginePlugin::setup(const fluxburst::SetupRequest& request) {
+    if (lead_config_dir_.empty())
+        throw Error(
+            "compute-engine: setup needs lead_config_dir (where to write the lead's config)");
+    topo::LeadSetup s;
+    s.config_dir = lead_config_dir_;
+    s.topology = topology_;
+    s.cores = params().get_string("cores");
+    if (cert_path_ != lead_config_dir_ + "/curve.cert") s.curve_cert = cert_path_;
+    s.overwrite = request.overwrite;
+    topo::LeadSetupResult r = topo::write_lead_setup(s);
+    read_cert(true);
+    return {"wrote the lead's config in " + r.config_path + " with " +
+                std::to_string(topology_.bursts.size()) + " burst(s) of " +
+                std::to_string(burst_size_) +
+                " VMs pre-declared; start the lead with flux broker "
+                "--config-path=" +
+                r.config_path + " and open TCP port " + std::to_string(topology_.port) +
+                " to the VMs",
+            {{"files", r.files},
+             {"config_path", r.config_path},
+             {"curve_cert", r.curve_cert},
+             {"listen", {{"address", topology_.lead_address}, {"port", topology_.port}}}}};
 }
 
 std::optional<std::size_t> ComputeEnginePlugin::free_slot() const {
@@ -340,6 +382,7 @@ fluxburst::BurstResult ComputeEnginePlugin::run(const fluxburst::BurstRequest& r
                     " nodes wanted, but bursts are pre-declared with burst_size=" +
                     std::to_string(burst_size_) + " (raise it and rerun the lead's setup)");
     std::int64_t nodes = std::max<std::int64_t>(1, request.nodes);
+    if (curve_cert_text_.empty()) read_cert(true);
     // Claim a slot and record the VMs before creating any: a crash from here on
     // leaves a record that unburst() acts on.
     std::string burst;
@@ -365,7 +408,7 @@ fluxburst::BurstResult ComputeEnginePlugin::run(const fluxburst::BurstRequest& r
                     " pre-declared bursts are in use (unburst one, or raise bursts and rerun the "
                     "lead's setup)");
 
-    std::string script = startup_script(burst);
+    std::string script = startup_script(burst);  // needs the certificate
     ce::ComputeZone zone(*api_, spec_.project, spec_.zone);
     ce::InstanceSpec spec = spec_;
     spec.labels[burst_label] = burst;
