@@ -475,7 +475,7 @@ fluxburst::BurstResult ComputeEnginePlugin::run(const fluxburst::BurstRequest& r
                    " s: " + fluxburst::flux_protocol::compress_hostlist(unfinished);
         throw Error("compute-engine: burst " + burst + " created " +
                     std::to_string(created.size()) + " of " + std::to_string(hosts.size()) +
-                    " VMs in " + spec_.zone + why + ". What exists is recorded in " +
+                    " VMs in " + spec_.zone + why + "; what exists is recorded in " +
                     state_->path() + ": unburst deletes it");
     }
     return {"created " + std::to_string(created.size()) + " VMs " +
@@ -550,7 +550,7 @@ fluxburst::BurstResult ComputeEnginePlugin::unburst() {
         std::string why;
         for (const auto& p : problems) why += "; " + p;
         throw Error("compute-engine: unburst deleted " + std::to_string(deleted.size()) + " VMs" +
-                    why + ". What is left stays recorded in " + state_->path() + ": unburst again");
+                    why + "; what is left stays recorded in " + state_->path() + ": unburst again");
     }
     return {"deleted " + std::to_string(deleted.size()) + " VMs" +
                 (deleted.empty() ? "" : " " + fluxburst::flux_protocol::compress_hostlist(deleted)),

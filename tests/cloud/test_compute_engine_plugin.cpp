@@ -107,7 +107,8 @@ TEST_CASE(
         CHECK(vm["disks"][0]["initializeParams"]["sourceImage"] ==
               "projects/proj/global/images/family/flux-fw-compute");
         std::string script = vm["metadata"]["items"][0]["value"];
-        CHECK_THAT(script, Contains("tcp://34.1.2.3:8050") && Contains("lead0"));
+        CHECK_THAT(script, Contains("connect = \"tcp://34.1.2.3:%p\"") &&
+                               Contains("default_port = 8050") && Contains("lead1"));
         CHECK_THAT(script, Contains(test::read_text(cloud.dir.file("curve.cert"))));
     }
     CHECK(cloud.state()["bursts"][burst]["status"] == "running");
@@ -238,10 +239,22 @@ TEST_CASE("compute-engine plugin: a VM left by a crashed run is adopted only if 
     }
 }
 
+TEST_CASE(
+    "compute-engine plugin: without the lead's certificate a burst is refused before any "
+    "call, naming setup",
+    "[compute_engine_plugin]") {
+    Cloud cloud;
+    fluxburst::Client c = cloud.client({{"curve_cert", cloud.dir.file("nope.cert")}});
+    const auto r = c.request_burst("compute-engine", 1);
+    CHECK_THAT(outcome(r).error,
+               Contains("nope.cert") && Contains("flux-burst setup compute-engine"));
+    CHECK(cloud.compute.requests().empty());
+}
+
 TEST_CASE("compute-engine plugin: bad parameters are refused at load, naming the fix",
           "[compute_engine_plugin]") {
     Cloud cloud;
-    auto refused = [&](const json& extra) {
+    auto refused = [&](json extra) {
         try {
             cloud.client(extra);
         } catch (const std::exception& e) {
@@ -255,7 +268,6 @@ TEST_CASE("compute-engine plugin: bad parameters are refused at load, naming the
     CHECK_THAT(refused({{"image_family", ""}}), Contains("exactly one of image_family"));
     CHECK_THAT(refused({{"vm_config_dir", "etc/flux"}}), Contains("vm_config_dir"));
     CHECK_THAT(refused({{"vm_flux_user", "root;reboot"}}), Contains("vm_flux_user"));
-    CHECK_THAT(refused({{"curve_cert", cloud.dir.file("nope.cert")}}), Contains("nope.cert"));
     CHECK_THAT(refused({{"compute_endpoint", "http://127.0.0.1:1"}}), Contains("https://"));
     CHECK_THAT(refused({{"lead_hosts", "lead[0-"}}), Contains("lead"));
     CHECK_THAT(refused({{"burst_size", 0}}), Contains("burst_size"));
@@ -265,5 +277,6 @@ TEST_CASE("compute-engine plugin: bad parameters are refused at load, naming the
     test::write_file_mode(cloud.dir.file("loose.cert"),
                           test::read_text(cloud.dir.file("curve.cert")), 0666);
     CHECK_THAT(refused({{"curve_cert", cloud.dir.file("loose.cert")}}), Contains("loose.cert"));
-    CHECK(refused({}) == "loaded");
+    CHECK_THAT(refused({{"curve_cert", ""}}), Contains("lead_config_dir"));
+    CHECK(refused(json::object()) == "loaded");
 }
