@@ -8,33 +8,14 @@ namespace test {
 
 using nlohmann::json;
 
-std::string google_error_body(int status, const std::string& reason, const std::string& message) {
-    return json{{"error",
-                 {{"code", status},
-                  {"message", message},
-                  {"errors", json::array({{{"reason", reason}, {"message", message}}})}}}}
-        .dump();
-}
-
 FakeCompute::FakeCompute(const TlsIdentity& server)
-    : https_(server), schema_(TEST_DATA_DIR "/google/compute-v1-instance.json") {
-    auto h = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
-    https_.http().Get(".*", h);
-    https_.http().Post(".*", h);
-    https_.http().Delete(".*", h);
-    https_.start();
-    wait_until_serving(https_.http());
+    : FakeGoogleApi(server, TEST_DATA_DIR "/google/compute-v1-instance.json") {
+    start();
 }
 
 void FakeCompute::set_quota(int n) {
     std::lock_guard<std::mutex> lock(mutex_);
     quota_ = n;
-}
-
-void FakeCompute::fail_next(const std::string& method, const std::string& path_part, int status,
-                            const std::string& message) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    failures_.push_back({method, path_part, message, status});
 }
 
 void FakeCompute::stall_operations(bool stall) {
@@ -50,16 +31,6 @@ void FakeCompute::add_instance(const std::string& zone, const std::string& name,
 std::map<std::string, json> FakeCompute::instances() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return instances_;
-}
-
-std::vector<std::string> FakeCompute::requests() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return requests_;
-}
-
-std::vector<std::string> FakeCompute::errors() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return errors_;
 }
 
 json FakeCompute::last_insert() const {
@@ -95,34 +66,14 @@ json FakeCompute::operation_json(const std::string& name, const Operation& op) c
     return j;
 }
 
-void FakeCompute::handle(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::string full = req.path;
-    if (!req.params.empty()) {
-        full += "?";
-        for (const auto& [k, v] : req.params) full += k + "=" + v + "&";
-        full.pop_back();
-    }
-    requests_.push_back(req.method + " " + full);
+void FakeCompute::serve(const httplib::Request& req, httplib::Response& res) {
     auto answer = [&](int status, const json& body) {
         res.status = status;
-        res.set_content(body.dump(), "application/json");
+        FakeGoogleApi::answer(res, body);
     };
     auto error = [&](int status, const std::string& reason, const std::string& message) {
-        res.status = status;
-        res.set_content(google_error_body(status, reason, message), "application/json");
+        FakeGoogleApi::error(res, status, reason, message);
     };
-    if (req.get_header_value("Authorization").rfind("Bearer ya29.test-token-", 0) != 0) {
-        errors_.push_back(req.method + " " + req.path + ": no valid bearer token");
-        return error(401, "authError", "Request had invalid authentication credentials.");
-    }
-    for (auto it = failures_.begin(); it != failures_.end(); ++it) {
-        if (it->method == req.method && req.path.find(it->path_part) != std::string::npos) {
-            Failure f = *it;
-            failures_.erase(it);
-            return error(f.status, f.status == 403 ? "forbidden" : "failed", f.message);
-        }
-    }
     static const std::regex route(
         "/compute/v1/projects/([a-z0-9-]+)/zones/([a-z0-9-]+)/(instances|operations)(?:/([^/]+))?");
     std::smatch m;
@@ -149,17 +100,10 @@ void FakeCompute::handle(const httplib::Request& req, httplib::Response& res) {
     }
     std::string key = zone + "/" + name;
     if (req.method == "POST" && name.empty()) {
-        json body = json::parse(req.body, nullptr, false);
-        if (body.is_discarded()) return error(400, "parseError", "Parse Error");
         bool from_template = req.has_param("sourceInstanceTemplate");
-        std::vector<std::string> problems = schema_.check(body, "Instance", !from_template);
-        if (from_template && !body.contains("name")) problems.push_back("Instance.name: required");
-        if (!problems.empty()) {
-            std::string all;
-            for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
-            errors_.push_back("insert: " + all);
-            return error(400, "invalid", "Invalid value for field 'resource': " + all);
-        }
+        json body = checked_body(req, res, "Instance", !from_template);
+        if (body.is_null()) return;
+        if (!body.contains("name")) return error(400, "invalid", "Instance.name: required");
         last_insert_ = body;
         std::string vm = body["name"];
         if (instances_.count(zone + "/" + vm))

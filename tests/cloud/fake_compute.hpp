@@ -13,26 +13,21 @@
 
 #include <nlohmann/json.hpp>
 
-#include "discovery_schema.hpp"
-#include "https_server.hpp"
+#include "fake_google_api.hpp"
 
 namespace test {
 
-class FakeCompute {
+class FakeCompute : public FakeGoogleApi {
 public:
     /// Serves HTTPS with `server` (a certificate from test_tls).
     explicit FakeCompute(const TlsIdentity& server);
 
     /// "https://127.0.0.1:PORT/compute/v1"
-    std::string endpoint() const { return https_.url() + "/compute/v1"; }
+    std::string endpoint() const { return url() + "/compute/v1"; }
 
     /// At most `n` instances may exist; an insert beyond fails in its operation
     /// with Google's QUOTA_EXCEEDED error.
     void set_quota(int n);
-    /// The next request with this method ("POST", "GET", "DELETE") whose path
-    /// contains `path_part` answers `status` with Google's error body `message`.
-    void fail_next(const std::string& method, const std::string& path_part, int status,
-                   const std::string& message);
     /// Operations stay RUNNING (never DONE) while set.
     void stall_operations(bool stall);
     /// Create an instance directly (someone else's VM, or one a crashed run made).
@@ -40,10 +35,6 @@ public:
 
     /// Instances that exist: "zone/name" -> the stored instance.
     std::map<std::string, nlohmann::json> instances() const;
-    /// "METHOD path" of every request, in order.
-    std::vector<std::string> requests() const;
-    /// Bodies refused by the schema, and requests without a valid token.
-    std::vector<std::string> errors() const;
     /// The last inserted instance body.
     nlohmann::json last_insert() const;
 
@@ -54,28 +45,16 @@ private:
         std::string error_code, error_message;
         bool done = false;
     };
-    void handle(const httplib::Request& req, httplib::Response& res);
+    void serve(const httplib::Request& req, httplib::Response& res) override;
     void advance(Operation& op);
     nlohmann::json operation_json(const std::string& name, const Operation& op) const;
 
-    HttpsServer https_;
-    DiscoverySchema schema_;
-    mutable std::mutex mutex_;
     int quota_ = 1000;
     bool stall_ = false;
     int next_op_ = 0;
-    struct Failure {
-        std::string method, path_part, message;
-        int status;
-    };
-    std::vector<Failure> failures_;
     std::map<std::string, nlohmann::json> instances_;  // zone/name
     std::map<std::string, Operation> operations_;
-    std::vector<std::string> requests_, errors_;
     nlohmann::json last_insert_;
 };
-
-/// Google's error body: {"error": {"code", "message", "errors": [{"reason", "message"}]}}.
-std::string google_error_body(int status, const std::string& reason, const std::string& message);
 
 }  // namespace test

@@ -3,7 +3,6 @@
 #include <regex>
 
 #include "base64.hpp"
-#include "fake_compute.hpp"  // google_error_body
 #include "fake_server.hpp"
 
 namespace test {
@@ -11,13 +10,8 @@ namespace test {
 using nlohmann::json;
 
 FakeGke::FakeGke(const TlsIdentity& server)
-    : https_(server), schema_(TEST_DATA_DIR "/google/container-v1-cluster.json") {
-    auto h = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
-    https_.http().Get(".*", h);
-    https_.http().Post(".*", h);
-    https_.http().Delete(".*", h);
-    https_.start();
-    wait_until_serving(https_.http());
+    : FakeGoogleApi(server, TEST_DATA_DIR "/google/container-v1-cluster.json") {
+    start();
 }
 
 void FakeGke::set_cluster_endpoint(const std::string& host_port, const std::string& ca_pem) {
@@ -44,12 +38,6 @@ void FakeGke::fail_clusters(const std::string& status, const std::string& messag
     fail_message_ = message;
 }
 
-void FakeGke::fail_next(const std::string& method, const std::string& path_part, int status,
-                        const std::string& message) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    failures_.push_back({method, path_part, message, status});
-}
-
 void FakeGke::stall(bool stall) {
     std::lock_guard<std::mutex> lock(mutex_);
     stall_ = stall;
@@ -58,16 +46,6 @@ void FakeGke::stall(bool stall) {
 std::map<std::string, json> FakeGke::clusters() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return clusters_;
-}
-
-std::vector<std::string> FakeGke::requests() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return requests_;
-}
-
-std::vector<std::string> FakeGke::errors() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return errors_;
 }
 
 namespace {
@@ -119,26 +97,11 @@ json FakeGke::op_json(const std::string& name, const Operation& op) const {
             {"targetLink", op.cluster + (op.pool.empty() ? "" : "/nodePools/" + op.pool)}};
 }
 
-void FakeGke::handle(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    requests_.push_back(req.method + " " + req.path);
-    auto answer = [&](const json& body) { res.set_content(body.dump(), "application/json"); };
+void FakeGke::serve(const httplib::Request& req, httplib::Response& res) {
+    auto answer = [&](const json& body) { FakeGoogleApi::answer(res, body); };
     auto error = [&](int status, const std::string& reason, const std::string& message) {
-        res.status = status;
-        res.set_content(google_error_body(status, reason, message), "application/json");
+        FakeGoogleApi::error(res, status, reason, message);
     };
-    if (req.get_header_value("Authorization").rfind("Bearer ya29.test-token-", 0) != 0) {
-        errors_.push_back(req.path + ": no valid bearer token");
-        return error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
-    }
-    for (auto it = failures_.begin(); it != failures_.end(); ++it) {
-        if (it->method == req.method && req.path.find(it->path_part) != std::string::npos) {
-            Failure f = *it;
-            failures_.erase(it);
-            return error(f.status, f.status == 403 ? "PERMISSION_DENIED" : "FAILED_PRECONDITION",
-                         f.message);
-        }
-    }
     static const std::regex route(
         "/v1/projects/([a-z0-9-]+)/locations/([a-z0-9-]+)/(clusters|operations)"
         "(?:/([a-z0-9-]+)(?:/nodePools(?:/([a-z0-9-]+)(:setSize)?)?)?)?");
@@ -158,18 +121,7 @@ void FakeGke::handle(const httplib::Request& req, httplib::Response& res) {
         operations_[op] = o;
         return op_json(op, o);
     };
-    auto body_of = [&](const std::string& schema) -> json {
-        json body = json::parse(req.body, nullptr, false);
-        std::vector<std::string> problems = body.is_discarded()
-                                                ? std::vector<std::string>{"not JSON"}
-                                                : schema_.check(body, schema);
-        if (problems.empty()) return body;
-        std::string all;
-        for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
-        errors_.push_back(schema + ": " + all);
-        error(400, "INVALID_ARGUMENT", "Invalid JSON payload received. " + all);
-        return nullptr;
-    };
+    auto body_of = [&](const std::string& schema) { return checked_body(req, res, schema); };
     if (kind == "operations") {
         auto it = operations_.find(name);
         if (it == operations_.end())

@@ -12,18 +12,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "discovery_schema.hpp"
-#include "https_server.hpp"
+#include "fake_google_api.hpp"
 
 namespace test {
 
-class FakeGke {
+class FakeGke : public FakeGoogleApi {
 public:
     /// Serves HTTPS with `server` (a certificate from test_tls).
     explicit FakeGke(const TlsIdentity& server);
 
     /// "https://127.0.0.1:PORT/v1"
-    std::string endpoint() const { return https_.url() + "/v1"; }
+    std::string endpoint() const { return url() + "/v1"; }
 
     /// What clusters report as endpoint and CA (the fake Kubernetes API server).
     void set_cluster_endpoint(const std::string& host_port, const std::string& ca_pem);
@@ -32,17 +31,11 @@ public:
                      int nodes);
     /// Clusters created from now on end in `status` (ERROR, DEGRADED) with `message`.
     void fail_clusters(const std::string& status, const std::string& message);
-    /// The next request with this method whose path contains `path_part` answers
-    /// `status` with Google's error body `message`.
-    void fail_next(const std::string& method, const std::string& path_part, int status,
-                   const std::string& message);
     /// Nothing advances (provisioning, deletions, operations) while set.
     void stall(bool stall);
 
     /// "location/cluster" -> the stored cluster.
     std::map<std::string, nlohmann::json> clusters() const;
-    std::vector<std::string> requests() const;
-    std::vector<std::string> errors() const;
 
 private:
     struct Operation {
@@ -50,26 +43,17 @@ private:
         int polls = 0;
         bool done = false;
     };
-    void handle(const httplib::Request& req, httplib::Response& res);
+    void serve(const httplib::Request& req, httplib::Response& res) override;
     void tick(const std::string& key);
     nlohmann::json op_json(const std::string& name, const Operation& op) const;
 
-    HttpsServer https_;
-    DiscoverySchema schema_;
-    mutable std::mutex mutex_;
     std::string cluster_endpoint_, cluster_ca_b64_;
     std::string fail_status_, fail_message_;
     bool stall_ = false;
     int next_op_ = 0;
-    struct Failure {
-        std::string method, path_part, message;
-        int status;
-    };
-    std::vector<Failure> failures_;
     std::map<std::string, nlohmann::json> clusters_;
     std::map<std::string, int> ticks_;  // "location/cluster[/pool]" -> polls seen
     std::map<std::string, Operation> operations_;
-    std::vector<std::string> requests_, errors_;
 };
 
 }  // namespace test

@@ -37,6 +37,14 @@ long long now_seconds() {
 
 }  // namespace
 
+FakeGoogleOAuth::Expect FakeGoogleOAuth::service_account(const std::string& public_key_pem) {
+    Expect e;
+    e.public_key_pem = public_key_pem;
+    e.client_email = "burst@proj.iam.gserviceaccount.com";
+    e.key_id = "key-1";
+    return e;
+}
+
 FakeGoogleOAuth::FakeGoogleOAuth(const TlsIdentity& server, Expect expect)
     : expect_(std::move(expect)), https_(server) {
     https_.http().Post(

@@ -22,6 +22,8 @@ public:
         std::string client_id, client_secret, refresh_token;  // authorized_user
         std::string scope = "https://www.googleapis.com/auth/cloud-platform";
     };
+    /// What a key made by test::write_service_account() is checked against.
+    static Expect service_account(const std::string& public_key_pem);
     /// Serves HTTPS with `server` (a certificate from test_tls).
     FakeGoogleOAuth(const TlsIdentity& server, Expect expect);
 

@@ -59,11 +59,7 @@ TEST_CASE(
     test::TlsIdentity ca = test::make_test_ca();
     test::TlsIdentity server = test::make_server_cert(ca);
     const test::TestRsaKey& key = test::shared_rsa_key();
-    test::FakeGoogleOAuth::Expect expect;
-    expect.public_key_pem = key.public_pem;
-    expect.client_email = "burst@proj.iam.gserviceaccount.com";
-    expect.key_id = "key-1";
-    test::FakeGoogleOAuth oauth(server, expect);
+    test::FakeGoogleOAuth oauth(server, test::FakeGoogleOAuth::service_account(key.public_pem));
     test::FakeCompute compute(server);
     test::write_file_mode(dir.file("ca.pem"), ca.cert_pem, 0644);
 

@@ -27,17 +27,9 @@ struct Cloud {
     test::TlsIdentity ca = test::make_test_ca();
     test::TlsIdentity server = test::make_server_cert(ca);
     test::TestRsaKey key = test::shared_rsa_key();
-    test::FakeGoogleOAuth oauth{server, expect()};
+    test::FakeGoogleOAuth oauth{server, test::FakeGoogleOAuth::service_account(key.public_pem)};
     test::FakeCompute compute{server};
     json params;
-
-    test::FakeGoogleOAuth::Expect expect() {
-        test::FakeGoogleOAuth::Expect e;
-        e.public_key_pem = key.public_pem;
-        e.client_email = "burst@proj.iam.gserviceaccount.com";
-        e.key_id = "key-1";
-        return e;
-    }
 
     Cloud() {
         test::write_file_mode(dir.file("ca.pem"), ca.cert_pem, 0644);

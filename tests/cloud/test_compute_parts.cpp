@@ -142,11 +142,7 @@ TEST_CASE("compute-engine: zone calls against the fake Compute API", "[compute_e
     test::TlsIdentity ca = test::make_test_ca();
     test::TlsIdentity server = test::make_server_cert(ca);
     test::TestRsaKey key = test::shared_rsa_key();
-    test::FakeGoogleOAuth::Expect expect;
-    expect.public_key_pem = key.public_pem;
-    expect.client_email = "burst@proj.iam.gserviceaccount.com";
-    expect.key_id = "key-1";
-    test::FakeGoogleOAuth oauth(server, expect);
+    test::FakeGoogleOAuth oauth(server, test::FakeGoogleOAuth::service_account(key.public_pem));
     test::FakeCompute compute(server);
     cloud::GoogleAuthOptions o;
     o.credentials_file =

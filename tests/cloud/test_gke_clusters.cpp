@@ -25,20 +25,13 @@ struct Gke {
     test::TlsIdentity ca = test::make_test_ca();
     test::TlsIdentity server = test::make_server_cert(ca);
     test::TestRsaKey key = test::shared_rsa_key();
-    test::FakeGoogleOAuth oauth{server, expect()};
+    test::FakeGoogleOAuth oauth{server, test::FakeGoogleOAuth::service_account(key.public_pem)};
     test::FakeGke fake{server};
     cloud::GoogleAuth auth{options()};
     cloud::GoogleApiClient api{auth, fake.endpoint(), ca.cert_pem};
     gke::GkeLocation location{api, "proj", "us-central1"};
     gke::Waits waits{std::chrono::milliseconds(2000), std::chrono::milliseconds(1)};
 
-    test::FakeGoogleOAuth::Expect expect() {
-        test::FakeGoogleOAuth::Expect e;
-        e.public_key_pem = key.public_pem;
-        e.client_email = "burst@proj.iam.gserviceaccount.com";
-        e.key_id = "key-1";
-        return e;
-    }
     cloud::GoogleAuthOptions options() {
         cloud::GoogleAuthOptions o;
         o.credentials_file =
