@@ -4,9 +4,13 @@
 // the shared certificate and starts `flux broker`, and so join the lead instance as
 // the ranks it declared for them. unburst() deletes exactly the VMs it created
 // (checked by name and label), also from a restarted controller (state file).
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fluxburst/error.hpp>
 #include <fluxburst/flux.hpp>
 #include <fluxburst/plugin.hpp>
@@ -37,10 +41,20 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* burst_label = "fluxburst-burst";
 constexpr const char* instance_label = "fluxburst-instance";
 
+// The default state file, ~/.local/state/flux-burst/compute-engine.json, its
+// directories made (0700) when missing so a first burst on a new machine can record.
 std::string home_state_file() {
     const char* home = std::getenv("HOME");
-    std::string base = home && *home ? home : "/tmp";
-    return base + "/.local/state/flux-burst/compute-engine.json";
+    if (!home || !*home)
+        throw Error("no state_file given, and HOME is unset: set the state_file parameter");
+    std::string path = home;
+    for (const char* part : {"/.local", "/.local/state", "/.local/state/flux-burst"}) {
+        std::string dir = path + part;
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+            throw Error("cannot create the state file's directory '" + dir +
+                        "': " + std::strerror(errno) + "; set the state_file parameter");
+    }
+    return path + "/.local/state/flux-burst/compute-engine.json";
 }
 
 // "a=b" items into labels; Error naming the bad item.

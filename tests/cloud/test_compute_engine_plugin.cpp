@@ -272,3 +272,20 @@ TEST_CASE("compute-engine plugin: bad parameters are refused at load, naming the
     CHECK_THAT(refused({{"curve_cert", ""}}), Contains("lead_config_dir"));
     CHECK(refused(json::object()) == "loaded");
 }
+
+TEST_CASE("compute-engine plugin: the default state file's directory is made, private",
+          "[compute_engine_plugin]") {
+    Cloud cloud;
+    test::EnvVar home("HOME", cloud.dir.file("home").c_str());
+    ::mkdir(cloud.dir.file("home").c_str(), 0700);
+    fluxburst::Client c = cloud.client({{"state_file", ""}});
+    struct stat st {};
+    REQUIRE(::stat(cloud.dir.file("home/.local/state/flux-burst").c_str(), &st) == 0);
+    CHECK(S_ISDIR(st.st_mode));
+    CHECK((st.st_mode & 0777) == 0700);
+    const auto r = c.request_burst("compute-engine", 1);
+    CHECK(outcome(r).ok);
+    CHECK(::stat(cloud.dir.file("home/.local/state/flux-burst/compute-engine.json").c_str(), &st) ==
+          0);
+    c.run_unburst();
+}
