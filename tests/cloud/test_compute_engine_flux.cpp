@@ -15,6 +15,7 @@
 #include <fluxburst/client.hpp>
 #include <fluxburst/curve_cert.hpp>
 #include <fluxburst/flux_queue.hpp>
+#include <fluxburst/plugin.hpp>
 #include <thread>
 
 #include "../flux/flux_instance.hpp"
@@ -107,7 +108,9 @@ TEST_CASE(
         std::string path = vms + "/" + h + ".sh";
         test::write_text(path, script);
         REQUIRE(test::sh("bash -n " + path).ok());
-        REQUIRE(test::sh("FLUXBURST_SOURCE_ONLY=1; . " + path + "; fluxburst_write_files").ok());
+        // The boot script is bash (a VM runs it with bash), not /bin/sh.
+        REQUIRE(test::sh("FLUXBURST_SOURCE_ONLY=1 bash -c '. " + path + "; fluxburst_write_files'")
+                    .ok());
         std::string run = vms + "/" + h;
         std::filesystem::create_directories(run);
         test::sh("env -u FLUX_URI FLUXBURST_HOSTNAME=" + h + " FLUXBURST_RUNDIR=" + run +
