@@ -1,14 +1,13 @@
 #include "aws_credentials.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
+#include <fluxburst/trusted_file.hpp>
 #include <map>
+#include <optional>
 #include <sstream>
 
 namespace fluxburst::cloud {
@@ -28,47 +27,24 @@ std::string trim(const std::string& text) {
     return text.substr(begin, end - begin);
 }
 
-// The file's content, after the checks a file holding secrets must pass.
+// The file's content, after the checks a file holding secrets must pass: those of
+// a trusted file (owner, not writable by others), and readable by its owner only.
 std::string read_secret_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        throw Error("AWS credentials file " + path + ": cannot open: " + std::strerror(errno) +
-                    " (set AWS_SHARED_CREDENTIALS_FILE, or the keys in AWS_ACCESS_KEY_ID and "
-                    "AWS_SECRET_ACCESS_KEY)");
-    struct Closer {
-        int fd;
-        ~Closer() { ::close(fd); }
-    } closer{fd};
     struct stat st {};
-    if (::fstat(fd, &st) != 0)
-        throw Error("AWS credentials file " + path + ": cannot stat: " + std::strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        throw Error("AWS credentials file " + path + " is not a regular file");
-    if (st.st_uid != ::geteuid() && st.st_uid != 0)
-        throw Error("AWS credentials file " + path + " is owned by uid " +
-                    std::to_string(st.st_uid) + ", not by this user (uid " +
-                    std::to_string(::geteuid()) + ") or root: refused; use a file of your own");
-    if (st.st_mode & 077) {
+    if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) {
         std::ostringstream mode;
         mode << std::oct << (st.st_mode & 0777);
         throw Error("AWS credentials file " + path + " has mode " + mode.str() +
                     ": its group or others may read the secret keys; refused (fix: chmod 600 " +
                     path + ")");
     }
-    if (st.st_size > static_cast<off_t>(max_credentials_file))
-        throw Error("AWS credentials file " + path + " is larger than 1 MiB: refused");
-    std::string content;
-    char buffer[8192];
-    for (;;) {
-        ssize_t n = ::read(fd, buffer, sizeof buffer);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw Error("AWS credentials file " + path + ": " + std::strerror(errno));
-        if (n == 0) break;
-        content.append(buffer, static_cast<std::size_t>(n));
-        if (content.size() > max_credentials_file)
-            throw Error("AWS credentials file " + path + " is larger than 1 MiB: refused");
-    }
-    return content;
+    std::optional<std::string> text = read_trusted_file(
+        path, "AWS credentials file", TrustedOwner::UserOrRoot, max_credentials_file);
+    if (!text)
+        throw Error("AWS credentials file " + path +
+                    " does not exist (set AWS_SHARED_CREDENTIALS_FILE, or the keys in "
+                    "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+    return *text;
 }
 
 std::string default_credentials_file() {

@@ -107,7 +107,7 @@ TEST_CASE("AWS credentials file: refused when others may read or write it", "[aw
     const std::string path = write_credentials(dir, file_text, 0400);
     CHECK(cloud::read_aws_credentials_file(path, "default").access_key_id == "AKIDDEFAULT");
     CHECK_THROWS_WITH(cloud::read_aws_credentials_file(dir.path(), "default"),
-                      Catch::Contains("not a regular file"));
+                      Catch::Contains("directory"));
 }
 
 TEST_CASE("AWS credentials: malformed file and nothing found are clear errors",
