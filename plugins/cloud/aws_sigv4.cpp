@@ -8,9 +8,8 @@
 #include <ctime>
 
 namespace fluxburst::cloud {
-namespace {
 
-std::string lower_hex(std::string_view bytes) {
+std::string hex_encode(std::string_view bytes) {
     static const char* hex = "0123456789abcdef";
     std::string out;
     out.reserve(2 * bytes.size());
@@ -21,12 +20,18 @@ std::string lower_hex(std::string_view bytes) {
     return out;
 }
 
-}  // namespace
+std::string aws_signing_key(const std::string& secret, const std::string& date,
+                            const std::string& region, const std::string& service) {
+    std::string key = hmac_sha256("AWS4" + secret, date);
+    key = hmac_sha256(key, region);
+    key = hmac_sha256(key, service);
+    return hmac_sha256(key, "aws4_request");
+}
 
 std::string sha256_hex(std::string_view data) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-    return lower_hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
@@ -151,12 +156,10 @@ std::string aws_presign_url(const AwsCredentials& credentials, const AwsPresignR
                                           signed_headers + "\n" + sha256_hex("");
     const std::string string_to_sign =
         "AWS4-HMAC-SHA256\n" + timestamp + "\n" + scope + "\n" + sha256_hex(canonical_request);
-    std::string key = hmac_sha256("AWS4" + credentials.secret_access_key, date);
-    key = hmac_sha256(key, request.region);
-    key = hmac_sha256(key, request.service);
-    key = hmac_sha256(key, "aws4_request");
+    const std::string key =
+        aws_signing_key(credentials.secret_access_key, date, request.region, request.service);
     return request.endpoint + request.path + "?" + join_query(params) +
-           "&X-Amz-Signature=" + lower_hex(hmac_sha256(key, string_to_sign));
+           "&X-Amz-Signature=" + hex_encode(hmac_sha256(key, string_to_sign));
 }
 
 }  // namespace fluxburst::cloud

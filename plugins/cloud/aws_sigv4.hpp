@@ -49,6 +49,14 @@ std::string sha256_hex(std::string_view data);
 /// The raw 32-byte HMAC-SHA256 of `data` under `key`.
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
+/// Lower-case hex of `bytes`.
+std::string hex_encode(std::string_view bytes);
+
+/// SigV4's signing key: HMAC chain of "AWS4" + secret over date (YYYYMMDD), region,
+/// service and "aws4_request".
+std::string aws_signing_key(const std::string& secret, const std::string& date,
+                            const std::string& region, const std::string& service);
+
 /// SigV4's URI encoding: every byte but A-Z a-z 0-9 - _ . ~ as %XY (upper-case hex).
 std::string aws_uri_encode(std::string_view text);
 

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "aws_sigv4.hpp"
+
 namespace fluxburst::eks {
 namespace {
 
@@ -60,13 +62,8 @@ std::string ClusterLifecycle::owner() {
             unsigned char bytes[8];
             if (RAND_bytes(bytes, sizeof bytes) != 1)
                 throw Error("eks: cannot make a random owner id (OpenSSL RAND_bytes)");
-            static const char* hex = "0123456789abcdef";
-            std::string id = "fb-";
-            for (unsigned char b : bytes) {
-                id += hex[b >> 4];
-                id += hex[b & 15];
-            }
-            e["owner"] = id;
+            e["owner"] = "fb-" + cloud::hex_encode(std::string_view(
+                                     reinterpret_cast<const char*>(bytes), sizeof bytes));
         }
     });
     return eks["owner"];

@@ -148,6 +148,12 @@ void FakeEks::deleting_describes(int n) {
     deleting_describes_ = n;
 }
 
+void FakeEks::set_cluster_endpoint(const std::string& url, const std::string& ca_data) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    endpoint_ = url;
+    ca_data_ = ca_data;
+}
+
 void FakeEks::add_cluster(const json& cluster) {
     std::lock_guard<std::mutex> lock(mutex_);
     clusters_[cluster.at("name")] = cluster;
@@ -237,16 +243,10 @@ bool FakeEks::check_signature(const httplib::Request& request, std::string& prob
                                   fluxburst::cloud::sha256_hex(request.body);
     const std::string to_sign =
         "AWS4-HMAC-SHA256\n" + date + "\n" + scope + "\n" + fluxburst::cloud::sha256_hex(canonical);
-    std::string key = fluxburst::cloud::hmac_sha256("AWS4secret" + access_key_, date.substr(0, 8));
-    key = fluxburst::cloud::hmac_sha256(key, region_);
-    key = fluxburst::cloud::hmac_sha256(key, "eks");
-    key = fluxburst::cloud::hmac_sha256(key, "aws4_request");
-    const std::string mac = fluxburst::cloud::hmac_sha256(key, to_sign);
-    std::string hex;
-    for (unsigned char b : mac) {
-        hex += "0123456789abcdef"[b >> 4];
-        hex += "0123456789abcdef"[b & 15];
-    }
+    const std::string key = fluxburst::cloud::aws_signing_key("secret" + access_key_,
+                                                              date.substr(0, 8), region_, "eks");
+    const std::string hex =
+        fluxburst::cloud::hex_encode(fluxburst::cloud::hmac_sha256(key, to_sign));
     if (field("Signature") != hex) {
         problem = "signature does not match (canonical request:\n" + canonical + ")";
         return false;
@@ -324,14 +324,16 @@ void FakeEks::handle(const httplib::Request& request, httplib::Response& respons
         if (found_cluster != clusters_.end())
             return answer_error(response, 409, "ResourceInUseException",
                                 "Cluster already exists with name: " + cluster);
-        json c = {{"name", cluster},
-                  {"arn", "arn:aws:eks:" + region_ + ":123456789012:cluster/" + cluster},
-                  {"status", "CREATING"},
-                  {"roleArn", body["roleArn"]},
-                  {"resourcesVpcConfig", body["resourcesVpcConfig"]},
-                  {"tags", body.value("tags", json::object())},
-                  {"endpoint", "https://" + cluster + ".fake-eks.test"},
-                  {"certificateAuthority", {{"data", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg=="}}}};
+        json c = {
+            {"name", cluster},
+            {"arn", "arn:aws:eks:" + region_ + ":123456789012:cluster/" + cluster},
+            {"status", "CREATING"},
+            {"roleArn", body["roleArn"]},
+            {"resourcesVpcConfig", body["resourcesVpcConfig"]},
+            {"tags", body.value("tags", json::object())},
+            {"endpoint", endpoint_.empty() ? "https://" + cluster + ".fake-eks.test" : endpoint_},
+            {"certificateAuthority",
+             {{"data", ca_data_.empty() ? "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==" : ca_data_}}}};
         if (statuses_.count(cluster) == 0) statuses_[cluster] = {"ACTIVE"};
         clusters_[cluster] = c;
         return reply("cluster", c);

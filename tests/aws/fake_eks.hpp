@@ -51,6 +51,9 @@ public:
                           nlohmann::json issues);
     /// A deleted resource shows DELETING for this many describes before it is gone.
     void deleting_describes(int n);
+    /// The endpoint and certificateAuthority.data (base64 of the CA's PEM) of the
+    /// clusters created from now on (default: a name that does not resolve).
+    void set_cluster_endpoint(const std::string& url, const std::string& ca_data);
     /// Adds a resource as if someone else had made it.
     void add_cluster(const nlohmann::json& cluster);
     void add_nodegroup(const std::string& cluster, const nlohmann::json& nodegroup);
@@ -91,6 +94,7 @@ private:
     std::vector<Request> requests_;
     std::vector<std::string> violations_;
     int deleting_describes_ = 1;
+    std::string endpoint_, ca_data_;
 };
 
 /// The problems of `body` against the model's `input` shape ("" when none).

@@ -84,13 +84,8 @@ TEST_CASE("SigV4 primitives: known digests and encoding", "[aws][sigv4]") {
     CHECK(cloud::sha256_hex("") ==
           "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     // RFC 4231, test case 2.
-    std::string mac = cloud::hmac_sha256("Jefe", "what do ya want for nothing?");
-    std::string hex;
-    for (unsigned char b : mac) {
-        const char* digits = "0123456789abcdef";
-        hex += digits[b >> 4];
-        hex += digits[b & 15];
-    }
+    const std::string hex =
+        cloud::hex_encode(cloud::hmac_sha256("Jefe", "what do ya want for nothing?"));
     CHECK(hex == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
     CHECK(cloud::aws_uri_encode("aZ09-_.~ /+=%\xff") == "aZ09-_.~%20%2F%2B%3D%25%FF");
     CHECK(cloud::aws_timestamp(std::chrono::system_clock::from_time_t(0)) == "19700101T000000Z");

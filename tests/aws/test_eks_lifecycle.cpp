@@ -7,6 +7,7 @@
 #include "aws_eks_api.hpp"
 #include "eks_cluster.hpp"
 #include "fake_eks.hpp"
+#include "memory_state.hpp"
 
 using nlohmann::json;
 namespace cloud = fluxburst::cloud;
@@ -19,19 +20,6 @@ constexpr const char* key = "AKIDTEST";
 cloud::AwsCredentials credentials(const std::string& token = "") {
     return {key, std::string("secret") + key, token, "test"};
 }
-
-// An in-memory state with the StateFile contract.
-struct MemoryState {
-    json state = json::object();
-    eks::StateUpdate update() {
-        return [this](const std::function<void(json&)>& change) {
-            json copy = state;
-            change(copy);
-            state = copy;
-            return state;
-        };
-    }
-};
 
 eks::ClusterOptions options(const std::string& cluster = "burst") {
     eks::ClusterOptions o;
@@ -50,7 +38,7 @@ eks::ClusterOptions options(const std::string& cluster = "burst") {
 struct Fixture {
     test::FakeEks fake{key, "us-east-1"};
     cloud::EksApi api{credentials(), "us-east-1", fake.url()};
-    MemoryState memory;
+    test::MemoryState memory;
     Fixture() { api.retry_delay = std::chrono::milliseconds(1); }
 };
 
@@ -99,7 +87,7 @@ TEST_CASE("eks lifecycle: create, grow, give back in reverse order", "[eks][life
 TEST_CASE("eks lifecycle: temporary credentials are sent and signed", "[eks][lifecycle]") {
     test::FakeEks fake(key, "eu-west-1", "session/token+=");
     cloud::EksApi api(credentials("session/token+="), "eu-west-1", fake.url());
-    MemoryState memory;
+    test::MemoryState memory;
     eks::ClusterLifecycle life(api, options(), memory.update());
     life.ensure(1);
     CHECK(fake.violations().empty());

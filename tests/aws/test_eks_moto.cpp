@@ -8,6 +8,7 @@
 
 #include "aws_eks_api.hpp"
 #include "eks_cluster.hpp"
+#include "memory_state.hpp"
 #include "moto.hpp"
 
 using nlohmann::json;
@@ -26,18 +27,6 @@ cloud::AwsCredentials credentials() {
     return {"AKIDMOTO", "secret", "", "test"};
 }
 
-struct MemoryState {
-    json state = json::object();
-    eks::StateUpdate update() {
-        return [this](const std::function<void(json&)>& change) {
-            json copy = state;
-            change(copy);
-            state = copy;
-            return state;
-        };
-    }
-};
-
 eks::ClusterOptions options(const std::string& cluster) {
     eks::ClusterOptions o;
     o.cluster = cluster;
@@ -55,7 +44,7 @@ eks::ClusterOptions options(const std::string& cluster) {
 
 TEST_CASE("moto: create, burst, grow, give back, nothing left", "[moto][eks]") {
     cloud::EksApi api(credentials(), "us-east-1", test::moto_url());
-    MemoryState memory;
+    test::MemoryState memory;
     const std::string name = unique("flow");
     eks::ClusterLifecycle life(api, options(name), memory.update());
     eks::ClusterAccess access = life.ensure(2);
@@ -82,7 +71,7 @@ TEST_CASE("moto: AWS's own errors reach the caller with AWS's message", "[moto][
     CHECK_THROWS_WITH(
         api.delete_cluster(name),
         Catch::Contains("ResourceNotFoundException (HTTP 404)") && Catch::Contains(name));
-    MemoryState memory;
+    test::MemoryState memory;
     eks::ClusterLifecycle life(api, options(name), memory.update());
     life.ensure(1);
     // AWS refuses to delete a cluster that still has node groups: reported, not hidden.
@@ -99,14 +88,14 @@ TEST_CASE("moto: AWS's own errors reach the caller with AWS's message", "[moto][
 
 TEST_CASE("moto: a restarted controller finishes giving back", "[moto][eks][restart]") {
     cloud::EksApi api(credentials(), "us-east-1", test::moto_url());
-    MemoryState memory;
+    test::MemoryState memory;
     const std::string name = unique("restart");
     {
         eks::ClusterLifecycle first(api, options(name), memory.update());
         first.ensure(3);
     }  // the first controller is gone; its state remains
     json saved = memory.state;
-    MemoryState second_memory;
+    test::MemoryState second_memory;
     second_memory.state = saved;
     eks::ClusterLifecycle second(api, options(name), second_memory.update());
     auto steps = second.release();
