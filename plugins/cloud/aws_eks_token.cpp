@@ -1,28 +1,9 @@
 #include "aws_eks_token.hpp"
 
-#include <openssl/evp.h>
-
-#include <vector>
-
 #include "aws_sigv4.hpp"
+#include "base64.hpp"
 
 namespace fluxburst::cloud {
-namespace {
-
-std::string base64url_unpadded(const std::string& data) {
-    std::vector<unsigned char> out(4 * ((data.size() + 2) / 3) + 1);
-    const int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(data.data()),
-                                  static_cast<int>(data.size()));
-    std::string text(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
-    while (!text.empty() && text.back() == '=') text.pop_back();
-    for (char& c : text) {
-        if (c == '+') c = '-';
-        if (c == '/') c = '_';
-    }
-    return text;
-}
-
-}  // namespace
 
 std::string aws_sts_endpoint(const std::string& region) {
     return "https://sts." + region + ".amazonaws.com";
@@ -39,7 +20,7 @@ std::string eks_token(const AwsCredentials& credentials, const std::string& regi
     request.region = region;
     request.service = "sts";
     request.expires = 60;
-    return "k8s-aws-v1." + base64url_unpadded(aws_presign_url(credentials, request, now));
+    return "k8s-aws-v1." + base64url_encode(aws_presign_url(credentials, request, now));
 }
 
 EksTokenSource::EksTokenSource(AwsCredentials credentials, std::string region, std::string cluster,

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <ctime>
 
+#include "http.hpp"
+
 namespace fluxburst::cloud {
 
 std::string hex_encode(std::string_view bytes) {
@@ -41,23 +43,6 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
               reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length))
         throw Error("HMAC-SHA256 failed (OpenSSL)");
     return std::string(reinterpret_cast<const char*>(digest), length);
-}
-
-std::string aws_uri_encode(std::string_view text) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size());
-    for (unsigned char c : text) {
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '_' || c == '.' || c == '~') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
 }
 
 std::string aws_timestamp(std::chrono::system_clock::time_point time) {
@@ -102,7 +87,7 @@ std::string join_query(const std::vector<std::pair<std::string, std::string>>& p
     std::string out;
     for (const auto& [key, value] : params) {
         if (!out.empty()) out += '&';
-        out += aws_uri_encode(key) + '=' + aws_uri_encode(value);
+        out += url_escape(key) + '=' + url_escape(value);
     }
     return out;
 }
@@ -145,7 +130,7 @@ std::string aws_presign_url(const AwsCredentials& credentials, const AwsPresignR
     // The canonical query: encoded pairs sorted by key, then value.
     std::vector<std::pair<std::string, std::string>> encoded;
     for (const auto& [key, value] : params)
-        encoded.emplace_back(aws_uri_encode(key), aws_uri_encode(value));
+        encoded.emplace_back(url_escape(key), url_escape(value));
     std::sort(encoded.begin(), encoded.end());
     std::string canonical_query;
     for (const auto& [key, value] : encoded)

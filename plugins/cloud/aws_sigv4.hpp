@@ -57,9 +57,6 @@ std::string hex_encode(std::string_view bytes);
 std::string aws_signing_key(const std::string& secret, const std::string& date,
                             const std::string& region, const std::string& service);
 
-/// SigV4's URI encoding: every byte but A-Z a-z 0-9 - _ . ~ as %XY (upper-case hex).
-std::string aws_uri_encode(std::string_view text);
-
 /// "20261127T000000Z" for `time`.
 std::string aws_timestamp(std::chrono::system_clock::time_point time);
 

@@ -87,7 +87,6 @@ TEST_CASE("SigV4 primitives: known digests and encoding", "[aws][sigv4]") {
     const std::string hex =
         cloud::hex_encode(cloud::hmac_sha256("Jefe", "what do ya want for nothing?"));
     CHECK(hex == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-    CHECK(cloud::aws_uri_encode("aZ09-_.~ /+=%\xff") == "aZ09-_.~%20%2F%2B%3D%25%FF");
     CHECK(cloud::aws_timestamp(std::chrono::system_clock::from_time_t(0)) == "19700101T000000Z");
 }
 
