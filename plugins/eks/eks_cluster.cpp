@@ -164,30 +164,38 @@ json ClusterLifecycle::ensure_cluster() {
 
 json ClusterLifecycle::wait_cluster_active(const std::string& why) {
     const std::string& name = options_.cluster;
+    return wait_active(
+        "cluster " + name + " (" + why + ")", "cluster",
+        [&] { return api_.describe_cluster(name); },
+        [](const json& cluster) { return status_of(cluster) == "ACTIVE"; }, {"FAILED", "DELETING"});
+}
+
+json ClusterLifecycle::wait_active(const std::string& what, const std::string& key,
+                                   const std::function<std::optional<json>()>& describe,
+                                   const std::function<bool(const json&)>& ready,
+                                   const std::vector<std::string>& failed) {
     const auto deadline = Clock::now() + options_.create_timeout;
+    auto kept = [&] {
+        return recorded().contains(key) ? "; it stays recorded: `flux-burst unburst` gives it back"
+                                        : "";
+    };
     std::string last = "?";
     for (;;) {
-        std::optional<json> cluster = api_.describe_cluster(name);
-        if (!cluster) throw Error("eks: cluster " + name + " disappeared while waiting for ACTIVE");
-        last = status_of(*cluster);
-        if (last == "ACTIVE") return *cluster;
-        if (last == "FAILED" || last == "DELETING") {
-            std::string issues = health_issues(*cluster);
-            throw Error("eks: cluster " + name + " (" + why + ") is " + last +
-                        (issues.empty() ? std::string() : ": " + issues) +
-                        (recorded().contains("cluster")
-                             ? "; it stays recorded: `flux-burst unburst` deletes it"
-                             : ""));
+        std::optional<json> resource = describe();
+        if (!resource) throw Error("eks: " + what + " disappeared while waiting for ACTIVE");
+        last = status_of(*resource);
+        if (ready(*resource)) return *resource;
+        if (std::find(failed.begin(), failed.end(), last) != failed.end()) {
+            std::string issues = health_issues(*resource);
+            throw Error("eks: " + what + " is " + last +
+                        (issues.empty() ? std::string() : ": " + issues) + kept());
         }
         if (Clock::now() >= deadline) break;
         std::this_thread::sleep_for(
             std::min<Clock::duration>(options_.poll_interval, deadline - Clock::now()));
     }
-    throw Error("eks: cluster " + name + " (" + why + ") is still " + last + " after " +
-                seconds_text(options_.create_timeout) + " (create_timeout)" +
-                (recorded().contains("cluster")
-                     ? "; it stays recorded: `flux-burst unburst` deletes it"
-                     : ""));
+    throw Error("eks: " + what + " is still " + last + " after " +
+                seconds_text(options_.create_timeout) + " (cluster_create_timeout)" + kept());
 }
 
 json ClusterLifecycle::ensure_nodegroup(const json& cluster, std::int64_t nodes) {
@@ -264,34 +272,11 @@ json ClusterLifecycle::ensure_nodegroup(const json& cluster, std::int64_t nodes)
 }
 
 json ClusterLifecycle::wait_nodegroup_active(std::int64_t nodes, const std::string& why) {
-    const std::string where = options_.cluster + "/" + options_.nodegroup;
-    const auto deadline = Clock::now() + options_.create_timeout;
-    std::string last = "?";
-    for (;;) {
-        std::optional<json> nodegroup =
-            api_.describe_nodegroup(options_.cluster, options_.nodegroup);
-        if (!nodegroup)
-            throw Error("eks: node group " + where + " disappeared while waiting for ACTIVE");
-        last = status_of(*nodegroup);
-        if (last == "ACTIVE" && desired_of(*nodegroup) >= nodes) return *nodegroup;
-        if (last == "CREATE_FAILED" || last == "DELETE_FAILED" || last == "DEGRADED" ||
-            last == "DELETING") {
-            std::string issues = health_issues(*nodegroup);
-            throw Error("eks: node group " + where + " (" + why + ") is " + last +
-                        (issues.empty() ? std::string() : ": " + issues) +
-                        (recorded().contains("nodegroup")
-                             ? "; it stays recorded: `flux-burst unburst` gives it back"
-                             : ""));
-        }
-        if (Clock::now() >= deadline) break;
-        std::this_thread::sleep_for(
-            std::min<Clock::duration>(options_.poll_interval, deadline - Clock::now()));
-    }
-    throw Error("eks: node group " + where + " (" + why + ") is still " + last + " after " +
-                seconds_text(options_.create_timeout) + " (create_timeout)" +
-                (recorded().contains("nodegroup")
-                     ? "; it stays recorded: `flux-burst unburst` gives it back"
-                     : ""));
+    return wait_active(
+        "node group " + options_.cluster + "/" + options_.nodegroup + " (" + why + ")",
+        "nodegroup", [&] { return api_.describe_nodegroup(options_.cluster, options_.nodegroup); },
+        [&](const json& ng) { return status_of(ng) == "ACTIVE" && desired_of(ng) >= nodes; },
+        {"CREATE_FAILED", "DELETE_FAILED", "DEGRADED", "DELETING"});
 }
 
 std::vector<ReleaseStep> ClusterLifecycle::release() {
@@ -329,62 +314,44 @@ bool wait_gone(Describe describe, std::chrono::milliseconds timeout, std::chrono
 ReleaseStep ClusterLifecycle::release_nodegroup(const json& record) {
     const std::string name = record.value("name", options_.nodegroup);
     const std::string& cluster = options_.cluster;
-    ReleaseStep step{"node group " + cluster + "/" + name, true, ""};
-    auto forget = [this] { update([](json& e) { e.erase("nodegroup"); }); };
-    try {
-        std::optional<json> found = api_.describe_nodegroup(cluster, name);
-        if (!found) {
-            forget();
-            step.message = "already gone";
-            return step;
-        }
-        const std::string created = record.value("created", "");
-        if (created == "no") {
-            api_.update_nodegroup_config(cluster, name,
-                                         {{"scalingConfig", record.value("original", json())}});
-            forget();
-            step.what = "scaling of node group " + cluster + "/" + name;
-            step.message = "restored to " + record.value("original", json()).dump();
-            return step;
-        }
-        if (created == "pending" && !owned(*found)) {
-            forget();
-            step.message = "not ours (no fluxburst-owner tag of this state): left alone";
-            return step;
-        }
-        if (status_of(*found) != "DELETING") {
-            try {
-                api_.delete_nodegroup(cluster, name);
-            } catch (const cloud::AwsError& e) {
-                if (e.code() != "ResourceNotFoundException") throw;
+    if (record.value("created", "") == "no") {  // found and grown: its size put back
+        ReleaseStep step{"scaling of node group " + cluster + "/" + name, true, ""};
+        try {
+            if (api_.describe_nodegroup(cluster, name)) {
+                api_.update_nodegroup_config(cluster, name,
+                                             {{"scalingConfig", record.value("original", json())}});
+                step.message = "restored to " + record.value("original", json()).dump();
+            } else {
+                step.message = "already gone";
             }
+            update([](json& e) { e.erase("nodegroup"); });
+        } catch (const std::exception& e) {
+            step.ok = false;
+            step.message = std::string(e.what()) + "; stays recorded";
         }
-        std::string last, failure;
-        if (wait_gone([&] { return api_.describe_nodegroup(cluster, name); },
-                      options_.delete_timeout, options_.poll_interval, last, failure,
-                      "DELETE_FAILED")) {
-            forget();
-            step.message = "deleted";
-            return step;
-        }
-        step.ok = false;
-        step.message = failure.empty()
-                           ? "still " + last + " after " + seconds_text(options_.delete_timeout) +
-                                 " (delete_timeout); stays recorded"
-                           : failure + "; stays recorded";
-    } catch (const std::exception& e) {
-        step.ok = false;
-        step.message = std::string(e.what()) + "; stays recorded";
+        return step;
     }
-    return step;
+    return release_one(
+        ReleaseStep{"node group " + cluster + "/" + name, true, ""}, "nodegroup", record,
+        [&] { return api_.describe_nodegroup(cluster, name); },
+        [&] { api_.delete_nodegroup(cluster, name); }, "DELETE_FAILED");
 }
 
 ReleaseStep ClusterLifecycle::release_cluster(const json& record) {
     const std::string name = record.value("name", options_.cluster);
-    ReleaseStep step{"cluster " + name, true, ""};
-    auto forget = [this] { update([](json& e) { e.erase("cluster"); }); };
+    return release_one(
+        ReleaseStep{"cluster " + name, true, ""}, "cluster", record,
+        [&] { return api_.describe_cluster(name); }, [&] { api_.delete_cluster(name); }, "FAILED");
+}
+
+ReleaseStep ClusterLifecycle::release_one(ReleaseStep step, const std::string& key,
+                                          const json& record,
+                                          const std::function<std::optional<json>()>& describe,
+                                          const std::function<void()>& remove,
+                                          const char* failed_status) {
+    auto forget = [&] { update([&](json& e) { e.erase(key); }); };
     try {
-        std::optional<json> found = api_.describe_cluster(name);
+        std::optional<json> found = describe();
         if (!found) {
             forget();
             step.message = "already gone";
@@ -397,14 +364,14 @@ ReleaseStep ClusterLifecycle::release_cluster(const json& record) {
         }
         if (status_of(*found) != "DELETING") {
             try {
-                api_.delete_cluster(name);
+                remove();
             } catch (const cloud::AwsError& e) {
                 if (e.code() != "ResourceNotFoundException") throw;
             }
         }
         std::string last, failure;
-        if (wait_gone([&] { return api_.describe_cluster(name); }, options_.delete_timeout,
-                      options_.poll_interval, last, failure, "FAILED")) {
+        if (wait_gone(describe, options_.delete_timeout, options_.poll_interval, last, failure,
+                      failed_status)) {
             forget();
             step.message = "deleted";
             return step;
@@ -412,7 +379,7 @@ ReleaseStep ClusterLifecycle::release_cluster(const json& record) {
         step.ok = false;
         step.message = failure.empty()
                            ? "still " + last + " after " + seconds_text(options_.delete_timeout) +
-                                 " (delete_timeout); stays recorded"
+                                 " (cluster_delete_timeout); stays recorded"
                            : failure + "; stays recorded";
     } catch (const std::exception& e) {
         step.ok = false;

@@ -101,10 +101,17 @@ private:
     std::string owner();
     nlohmann::json ensure_cluster();
     nlohmann::json wait_cluster_active(const std::string& why);
+    nlohmann::json wait_active(const std::string& what, const std::string& key,
+                               const std::function<std::optional<nlohmann::json>()>& describe,
+                               const std::function<bool(const nlohmann::json&)>& ready,
+                               const std::vector<std::string>& failed);
     nlohmann::json ensure_nodegroup(const nlohmann::json& cluster, std::int64_t nodes);
     nlohmann::json wait_nodegroup_active(std::int64_t nodes, const std::string& why);
     ReleaseStep release_nodegroup(const nlohmann::json& record);
     ReleaseStep release_cluster(const nlohmann::json& record);
+    ReleaseStep release_one(ReleaseStep step, const std::string& key, const nlohmann::json& record,
+                            const std::function<std::optional<nlohmann::json>()>& describe,
+                            const std::function<void()>& remove, const char* failed_status);
     bool owned(const nlohmann::json& resource);
 
     cloud::EksApi& api_;

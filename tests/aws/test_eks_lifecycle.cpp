@@ -209,7 +209,7 @@ TEST_CASE("eks lifecycle: FAILED and DEGRADED are failed bursts with AWS's issue
         eks::ClusterLifecycle slow(f.api, o, f.memory.update());
         const auto start = std::chrono::steady_clock::now();
         CHECK_THROWS_WITH(slow.ensure(1),
-                          Catch::Contains("still CREATING after 1 s (create_timeout)"));
+                          Catch::Contains("still CREATING after 1 s (cluster_create_timeout)"));
         CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
         CHECK(slow.recorded()["cluster"]["created"] == "yes");
     }
@@ -252,7 +252,7 @@ TEST_CASE("eks lifecycle: a deletion that does not finish in time stays recorded
     auto steps = life.release();
     REQUIRE(steps.size() == 2);
     CHECK_FALSE(steps[0].ok);
-    CHECK_THAT(steps[0].message, Catch::Contains("still DELETING after 1 s (delete_timeout)"));
+    CHECK_THAT(steps[0].message, Catch::Contains("still DELETING after 1 s (cluster_delete_timeout)"));
     CHECK(life.recorded().count("nodegroup") == 1);
 }
 
