@@ -412,7 +412,10 @@ std::vector<std::string> KubeBurst::unburst(const std::string& only) {
     for (const auto& [name, record] : bursts.items()) {
         if (!only.empty() && name != only) continue;
         try {
-            delete_burst(name, record);
+            // The record as it is now: deleting an earlier burst may have handed this
+            // one the duty to delete the namespace.
+            const json current = recorded().value(name, record);
+            delete_burst(name, current);
             removed.push_back(name);
         } catch (const Error& e) {
             failures.push_back(name + ": " + e.what());

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <fluxburst/params.hpp>
+#include <fluxburst/plugin.hpp>
 #include <fluxburst/topology.hpp>
 
 #include "kube_burst.hpp"
@@ -40,5 +41,10 @@ void load_burst_keys(KubeBurstSettings& settings);
 
 /// The lead's setup for these settings (topology::write_lead_setup writes it).
 fluxburst::topology::LeadSetup lead_setup(const KubeBurstSettings& settings, bool overwrite);
+
+/// A burst plugin's setup(): writes the lead's setup and says what it wrote, which
+/// port to open to `who` (e.g. "the cluster's pods") and how to start the lead.
+fluxburst::BurstResult write_burst_lead_setup(const KubeBurstSettings& settings, bool overwrite,
+                                              const std::string& who);
 
 }  // namespace fluxburst::cloud

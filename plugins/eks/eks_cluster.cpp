@@ -273,8 +273,8 @@ json ClusterLifecycle::ensure_nodegroup(const json& cluster, std::int64_t nodes)
 
 json ClusterLifecycle::wait_nodegroup_active(std::int64_t nodes, const std::string& why) {
     return wait_active(
-        "node group " + options_.cluster + "/" + options_.nodegroup + " (" + why + ")",
-        "nodegroup", [&] { return api_.describe_nodegroup(options_.cluster, options_.nodegroup); },
+        "node group " + options_.cluster + "/" + options_.nodegroup + " (" + why + ")", "nodegroup",
+        [&] { return api_.describe_nodegroup(options_.cluster, options_.nodegroup); },
         [&](const json& ng) { return status_of(ng) == "ACTIVE" && desired_of(ng) >= nodes; },
         {"CREATE_FAILED", "DELETE_FAILED", "DEGRADED", "DELETING"});
 }

@@ -85,31 +85,7 @@ public:
     }
 
     BurstResult setup(const fluxburst::SetupRequest& request) override {
-        namespace topo = fluxburst::topology;
-        const topo::LeadSetup lead = cloud::lead_setup(settings_, request.overwrite);
-        const topo::LeadSetupResult r = topo::write_lead_setup(lead);
-        const auto& t = lead.topology;
-        std::string declared;
-        for (const auto& slot : t.bursts)
-            declared += (declared.empty() ? "" : ", ") + slot.name + "-[0-" +
-                        std::to_string(slot.size - 1) + "]";
-        const std::string start =
-            "flux broker --config-path=" + r.config_path +
-            " -Sbroker.rc2_none -Sbroker.quorum=" + std::to_string(t.lead_hosts.size());
-        json details = {{"files", r.files},
-                        {"config_path", r.config_path},
-                        {"curve_cert", r.curve_cert},
-                        {"lead_hosts", fp::compress_hostlist(t.lead_hosts)},
-                        {"bursts", declared},
-                        {"start_leader", start},
-                        {"listen", {{"address", t.lead_address}, {"port", t.port}}}};
-        return {"wrote the lead's configuration into " + lead.config_dir + " (" +
-                    std::to_string(t.lead_hosts.size()) + " lead host(s), then " +
-                    std::to_string(t.bursts.size()) + " burst(s) of " +
-                    std::to_string(settings_.max_nodes) + " node(s): " + declared +
-                    "); open TCP port " + std::to_string(t.port) + " of " + t.lead_address +
-                    " to the cluster's pods, and start the lead with: " + start,
-                details};
+        return cloud::write_burst_lead_setup(settings_, request.overwrite, "the cluster's pods");
     }
 
     std::optional<std::int64_t> free_nodes() const override {

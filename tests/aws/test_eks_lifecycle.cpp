@@ -252,7 +252,8 @@ TEST_CASE("eks lifecycle: a deletion that does not finish in time stays recorded
     auto steps = life.release();
     REQUIRE(steps.size() == 2);
     CHECK_FALSE(steps[0].ok);
-    CHECK_THAT(steps[0].message, Catch::Contains("still DELETING after 1 s (cluster_delete_timeout)"));
+    CHECK_THAT(steps[0].message,
+               Catch::Contains("still DELETING after 1 s (cluster_delete_timeout)"));
     CHECK(life.recorded().count("nodegroup") == 1);
 }
 

@@ -113,6 +113,11 @@ std::string FakeKube::url() const {
     return "https://127.0.0.1:" + std::to_string(port_);
 }
 
+void FakeKube::set_token_check(std::function<std::string(const std::string&)> check) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    token_check_ = std::move(check);
+}
+
 void FakeKube::add_token(const std::string& token, const std::string& user) {
     std::lock_guard<std::mutex> lock(mutex_);
     tokens_[token] = user;
@@ -245,7 +250,10 @@ void FakeKube::handle(const httplib::Request& req, httplib::Response& res) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (auth.rfind("Bearer ", 0) == 0) {
             auto it = tokens_.find(auth.substr(7));
-            if (it != tokens_.end()) user = it->second;
+            if (it != tokens_.end())
+                user = it->second;
+            else if (token_check_)
+                user = token_check_(auth.substr(7));
         }
     }
     if (user.empty() && auth.empty()) user = HttpsServer::peer_common_name(req);

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -46,6 +47,10 @@ public:
     void add_token(const std::string& token, const std::string& user);
     /// The token no longer authenticates (revoked, expired).
     void remove_token(const std::string& token);
+    /// Bearer tokens not added with add_token are given to `check`, which returns
+    /// the user they authenticate as, "" to refuse them (tokens made per request,
+    /// like EKS's).
+    void set_token_check(std::function<std::string(const std::string& token)> check);
     /// Client certificates signed by ca() authenticate as their CN.
     /// Refuse `verb` ("create", "get", "list", "delete") on `resource` ("secrets") for
     /// every user: 403 Forbidden.
@@ -107,6 +112,7 @@ private:
 
     std::mutex mutex_;
     std::map<std::string, std::string> tokens_;
+    std::function<std::string(const std::string&)> token_check_;
     std::set<std::string> forbidden_;
     std::chrono::milliseconds start_delay_{100};
     std::chrono::milliseconds delete_delay_{50};
