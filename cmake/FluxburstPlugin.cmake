@@ -5,7 +5,8 @@
 # linked to fluxburst::fluxburst, every symbol hidden but the entry points the
 # FLUXBURST_PLUGIN macro exports. Installs it into DESTINATION, by default the
 # plugin directory of the fluxburst package it was built against (relative to the
-# install prefix), unless NO_INSTALL is given. The target is named
+# install prefix), unless NO_INSTALL is given (or, in a flux-burst build included
+# by another project, FLUXBURST_INSTALL is OFF). The target is named
 # fluxburst_plugin_<name>.
 function(fluxburst_add_plugin)
   cmake_parse_arguments(ARG "NO_INSTALL" "NAME;OUTPUT_DIRECTORY;DESTINATION" "SOURCES;LIBRARIES" ${ARGN})
@@ -31,7 +32,7 @@ function(fluxburst_add_plugin)
   if(ARG_OUTPUT_DIRECTORY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
   endif()
-  if(NOT ARG_NO_INSTALL)
+  if(NOT ARG_NO_INSTALL AND NOT (DEFINED FLUXBURST_INSTALL AND NOT FLUXBURST_INSTALL))
     if(ARG_DESTINATION)
       set(dest ${ARG_DESTINATION})
     elseif(DEFINED FLUXBURST_PLUGIN_INSTALL_DIR)
