@@ -18,6 +18,7 @@
 #include <fluxburst/suggest.hpp>
 #include "loader.hpp"
 
+#include "plugin_call.hpp"
 #include "text.hpp"
 
 namespace fluxburst {
@@ -37,35 +38,6 @@ std::string job_name(const nlohmann::json& job) {
     auto it = job.find("name");
     if (it != job.end() && it->is_string()) return it->get<std::string>();
     return {};
-}
-
-// Run a plugin action, turning any exception into a failed outcome.
-template <class F>
-PluginOutcome guarded(BurstPlugin& plugin, const std::string& action, std::size_t jobs,
-                      std::int64_t nodes, F&& call) {
-    PluginOutcome out;
-    out.plugin = plugin.name();
-    out.action = action;
-    out.jobs = jobs;
-    out.nodes = nodes;
-    auto start = Clock::now();
-    try {
-        BurstResult result = call();
-        out.summary = std::move(result.summary);
-        out.details = std::move(result.details);
-    } catch (const std::exception& e) {
-        out.ok = false;
-        out.error = e.what();
-    } catch (...) {
-        out.ok = false;
-        out.error = "unknown exception";
-    }
-    out.seconds = seconds_since(start);
-    if (out.ok)
-        logger()->info("plugin '{}' {}: {}", out.plugin, action, out.summary);
-    else
-        logger()->error("plugin '{}' {} failed: {}", out.plugin, action, out.error);
-    return out;
 }
 
 }  // namespace
@@ -122,6 +94,10 @@ void Client::set_queue(std::shared_ptr<JobQueue> queue) {
 
 JobQueue& Client::queue() const {
     return *impl_->queue;
+}
+
+std::shared_ptr<JobQueue> Client::shared_queue() const {
+    return impl_->queue;
 }
 
 void Client::add_plugin_dir(const std::string& dir) {
@@ -211,6 +187,18 @@ void Client::set_ordering(Ordering ordering) {
 
 void Client::reset_ordering() {
     impl_->ordering = ordering::in_order();
+}
+
+const Selector& Client::selector() const {
+    return impl_->selector;
+}
+
+bool Client::has_default_selector() const {
+    return impl_->default_selector;
+}
+
+const Ordering& Client::ordering() const {
+    return impl_->ordering;
 }
 
 BurstReport Client::Impl::cycle(bool commit) {
@@ -358,8 +346,8 @@ BurstReport Client::Impl::cycle(bool commit) {
         if (request.jobs.empty()) continue;
         auto& mine = detail::PluginAccess::accepted(*p);
         mine.insert(mine.end(), request.jobs.begin(), request.jobs.end());
-        report.plugins.push_back(guarded(*p, "run", request.jobs.size(), request.nodes,
-                                         [&] { return p->run(request); }));
+        report.plugins.push_back(call_plugin(*p, "run", request.jobs.size(), request.nodes,
+                                             [&] { return p->run(request); }));
     }
     report.timings.run = seconds_since(t_run);
     report.timings.total = seconds_since(start);
@@ -394,7 +382,7 @@ BurstReport Client::request_burst(const std::string& name, std::int64_t nodes, s
     BurstRequest request;
     request.nodes = nodes;
     request.tasks = tasks > 0 ? tasks : nodes;
-    report.plugins.push_back(guarded(*p, "request", 0, nodes, [&] { return p->run(request); }));
+    report.plugins.push_back(call_plugin(*p, "request", 0, nodes, [&] { return p->run(request); }));
     report.timings.run = report.timings.total = seconds_since(start);
     return report;
 }
@@ -408,7 +396,7 @@ BurstReport Client::run_unburst(const std::string& name) {
     for (BurstPlugin* p : plugins()) {
         if (!name.empty() && p->name() != name) continue;
         report.plugins.push_back(
-            guarded(*p, "unburst", p->accepted_jobs().size(), 0, [&] { return p->unburst(); }));
+            call_plugin(*p, "unburst", p->accepted_jobs().size(), 0, [&] { return p->unburst(); }));
     }
     report.timings.run = report.timings.total = seconds_since(start);
     return report;

@@ -8,5 +8,6 @@ PluginError::~PluginError() = default;
 PluginRefusedError::~PluginRefusedError() = default;
 ParamError::~ParamError() = default;
 QueueError::~QueueError() = default;
+QueueBusyError::~QueueBusyError() = default;
 
 }  // namespace fluxburst

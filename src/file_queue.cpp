@@ -2,12 +2,21 @@
 
 #include <fluxburst/atomic_file.hpp>
 #include <fluxburst/error.hpp>
+#include <fluxburst/log.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <unordered_map>
 
-#include <fmt/format.h>
+#include <fcntl.h>
+#include <sys/inotify.h>
+#include <unistd.h>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "file_lock.hpp"
 #include "job_file.hpp"
 
 namespace fluxburst {
@@ -23,7 +32,55 @@ using Ranges = std::unordered_map<JobId, Range>;
 void remember(Ranges& ranges, JobId id, const job_file::Element& e) {
     ranges.emplace(id, Range{e.index, e.offset, e.raw.size()});  // the first of duplicates
 }
+
+// How long marking waits for a producer holding "<path>.lock".
+constexpr std::chrono::milliseconds data_lock_wait{10000};
+
+// Write `text` with the bytes of `patches` (sorted by offset) replaced; every
+// other byte is kept as it was.
+struct Patch {
+    Range range;
+    std::string text;
+};
+void write_patched(const std::string& path, const std::string& what, const job_file::Text& text,
+                   std::vector<Patch>& patches) {
+    std::sort(patches.begin(), patches.end(),
+              [](const Patch& a, const Patch& b) { return a.range.offset < b.range.offset; });
+    std::vector<std::string_view> out;
+    out.reserve(patches.size() * 2 + 1);
+    std::size_t at = 0;
+    for (const auto& p : patches) {
+        out.emplace_back(text.bytes.data() + at, p.range.offset - at);
+        out.emplace_back(p.text);
+        at = p.range.offset + p.range.length;
+    }
+    out.emplace_back(text.bytes.data() + at, text.bytes.size() - at);
+    try {
+        write_file_atomically(path, out);
+    } catch (const Error& e) {
+        throw QueueError(fmt::format("{}: cannot record scheduled jobs: {}", what, e.what()));
+    }
+}
+
+class FileClaim : public QueueClaim {
+public:
+    FileClaim(const std::string& path, const std::string& what, const std::string& holder)
+        : lock_(path, std::chrono::milliseconds(0), what) {
+        lock_.write_note(holder);
+    }
+
+private:
+    FileLock lock_;
+};
 }  // namespace
+
+struct FileQueue::Watch {
+    int fd = -1;
+    std::string name;  // the file's name in its directory
+    ~Watch() {
+        if (fd >= 0) ::close(fd);
+    }
+};
 
 // Where each job was in the file at the last complete scan, so that marking can
 // rewrite just those bytes when the file has not changed since.
@@ -96,6 +153,7 @@ JobPtr FileQueue::lookup(JobId id) {
 
 void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     if (marks.empty()) return;
+    FileLock lock(path_ + ".lock", data_lock_wait, describe());
     job_file::Text text = job_file::load(path_);
     Ranges scanned;
     const Ranges* ranges = nullptr;
@@ -143,6 +201,16 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         const Range& r = *found[i];
         job_file::Element element{r.index, std::string_view(text.bytes.data() + r.offset, r.length),
                                   r.offset, end_capacity - r.offset};
+        JobSummary summary;
+        bool has_id = false;
+        std::uint64_t element_id = 0;
+        job_file::summarize(element, summary, has_id, element_id);
+        if (summary.burst_scheduled ||
+            (!summary.shape_ok && job_burst_plugin(job_file::to_json(element))))
+            throw QueueError(fmt::format(
+                "{}: job {} ({}) is already marked scheduled; is another controller using this "
+                "file? Nothing was written",
+                describe(), mark.id, job_id_f58(mark.id)));
         std::size_t begin = edited.size();
         if (mark.plugin != plugin || quoted.empty()) {
             plugin = mark.plugin;
@@ -183,6 +251,73 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         throw QueueError(fmt::format("{}: cannot record scheduled jobs: {}", describe(), e.what()));
     }
     listing_.reset();
+}
+
+void FileQueue::unmark_scheduled(const std::vector<JobPtr>& jobs) {
+    std::unordered_map<JobId, JobPtr> originals;
+    for (const auto& job : jobs)
+        if (!check_job_shape(*job)) originals.emplace(job_id(*job), job);
+    if (originals.empty()) return;
+    FileLock lock(path_ + ".lock", data_lock_wait, describe());
+    job_file::Text text = job_file::load(path_);
+    std::vector<Patch> patches;
+    job_file::scan(path_, text, [&](const job_file::Element& element) {
+        std::uint64_t id = 0;
+        if (!job_file::read_id(element, id)) return;
+        auto it = originals.find(id);
+        if (it == originals.end()) return;
+        nlohmann::json now = job_file::to_json(element);
+        if (check_job_shape(now) || !job_burst_plugin(now)) return;
+        nlohmann::json back = *it->second;
+        if (now.contains("state")) back["state"] = now["state"];
+        patches.push_back(
+            Patch{Range{element.index, element.offset, element.raw.size()}, back.dump()});
+        originals.erase(it);  // the first marked copy only
+    });
+    if (patches.empty()) return;
+    write_patched(path_, describe(), text, patches);
+    listing_.reset();
+}
+
+std::unique_ptr<QueueClaim> FileQueue::claim(const std::string& holder) {
+    return std::make_unique<FileClaim>(path_ + ".controller",
+                                       describe() + " already has a controller", holder);
+}
+
+int FileQueue::event_fd() {
+    if (watch_) return watch_->fd;
+    auto watch = std::make_shared<Watch>();
+    auto slash = path_.rfind('/');
+    std::string dir =
+        slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
+    watch->name = slash == std::string::npos ? path_ : path_.substr(slash + 1);
+    watch->fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (watch->fd < 0 ||
+        ::inotify_add_watch(watch->fd, dir.c_str(),
+                            IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_MODIFY) < 0) {
+        logger()->warn("{}: cannot watch the file for changes ({}); reading it every interval",
+                       describe(), std::strerror(errno));
+        watch->fd = -1;
+    }
+    watch_ = watch;
+    return watch_->fd;
+}
+
+QueueEvents FileQueue::read_events() {
+    QueueEvents events;
+    if (!watch_ || watch_->fd < 0) return events;
+    alignas(struct inotify_event) char buf[8192];
+    for (;;) {
+        ssize_t n = ::read(watch_->fd, buf, sizeof buf);
+        if (n <= 0) break;
+        for (char* p = buf; p < buf + n;) {
+            auto* ev = reinterpret_cast<struct inotify_event*>(p);
+            if ((ev->mask & IN_Q_OVERFLOW) || (ev->len && watch_->name == ev->name))
+                events.changed = true;
+            p += sizeof(struct inotify_event) + ev->len;
+        }
+    }
+    return events;
 }
 
 }  // namespace fluxburst

@@ -64,9 +64,24 @@ void MockQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         if (!target)
             throw QueueError(
                 fmt::format("mock queue: cannot mark job {} scheduled: no such job", mark.id));
+        if (auto plugin = job_burst_plugin(*target))
+            throw QueueError(fmt::format(
+                "mock queue: job {} is already marked scheduled (to '{}'); nothing was marked",
+                mark.id, *plugin));
         targets.push_back(target);
     }
     for (std::size_t i = 0; i < marks.size(); ++i) mark_job_scheduled(*targets[i], marks[i].plugin);
+}
+
+void MockQueue::unmark_scheduled(const std::vector<JobPtr>& jobs) {
+    for (const auto& original : jobs) {
+        if (check_job_shape(*original)) continue;
+        if (nlohmann::json* target = find(job_id(*original))) {
+            nlohmann::json state = target->value("state", nlohmann::json());
+            *target = *original;
+            if (!state.is_null()) (*target)["state"] = state;
+        }
+    }
 }
 
 }  // namespace fluxburst

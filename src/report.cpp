@@ -45,6 +45,13 @@ nlohmann::json BurstReport::to_json() const {
         pl.push_back(std::move(o));
     }
     j["plugins"] = pl;
+    if (!held.empty()) {
+        nlohmann::json h = nlohmann::json::array();
+        for (const auto& p : held)
+            h.push_back(
+                {{"plugin", p.plugin}, {"reason", p.reason}, {"seconds_left", p.seconds_left}});
+        j["held"] = h;
+    }
     j["timings"] = {{"list_select", timings.list_select},
                     {"schedule", timings.schedule},
                     {"mark", timings.mark},

@@ -3,7 +3,13 @@
 #include <fluxburst/error.hpp>
 #include <fluxburst/queue.hpp>
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -98,13 +104,57 @@ TEST_CASE("FileQueue marks atomically and leaves other jobs byte for byte") {
     CHECK(parsed[0]["spec"]["attributes"]["system"]["burst-scheduled"] == "mock");
     CHECK_FALSE(parsed[0]["spec"]["attributes"]["system"].contains("burstable"));
     CHECK(parsed[2]["spec"]["attributes"]["system"]["burst-scheduled"] == "gke");
-    // no temporary file left behind
-    int entries = 0;
-    for (auto& e : std::filesystem::directory_iterator(dir.path())) {
-        (void)e;
-        ++entries;
-    }
-    CHECK(entries == 1);
+    // no temporary file left behind: only the data lock, which stays by design
+    std::vector<std::string> names;
+    for (auto& e : std::filesystem::directory_iterator(dir.path()))
+        names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"q.json", "q.json.lock"});
+}
+
+TEST_CASE("FileQueue marking waits for a producer holding the data lock") {
+    test::TempDir dir;
+    std::string path = dir.file("q.json");
+    test::write_text(path, R"([{"id": 1, "spec": {"attributes": {"system": {"burstable": 1}}}}])");
+    // A producer takes the lock, adds a job and renames its new file into place.
+    int fd = ::open((path + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    REQUIRE(fd >= 0);
+    REQUIRE(::flock(fd, LOCK_EX) == 0);
+    std::thread producer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        test::write_text(path + ".new",
+                         R"([{"id": 1, "spec": {"attributes": {"system": {"burstable": 1}}}},
+                             {"id": 2, "spec": {}}])");
+        std::rename((path + ".new").c_str(), path.c_str());
+        ::close(fd);  // unlock
+    });
+    FileQueue q(path);
+    q.mark_scheduled(1, "mock");  // read, mark and rename after the producer
+    producer.join();
+    json parsed = json::parse(test::read_text(path));
+    REQUIRE(parsed.size() == 2);  // the producer's job is not lost
+    CHECK(parsed[0]["spec"]["attributes"]["system"]["burst-scheduled"] == "mock");
+    CHECK(parsed[1]["id"] == 2);
+}
+
+TEST_CASE("FileQueue refuses to mark a job that is already marked, and can unmark") {
+    test::TempDir dir;
+    std::string path = dir.file("q.json");
+    std::string original =
+        R"([{"id": 1, "state": 8, "spec": {"attributes": {"system": {"burstable": {"plugin": "gke"}}}}}])";
+    test::write_text(path, original);
+    FileQueue q(path);
+    fluxburst::JobPtr listed = q.lookup(1);
+    q.mark_scheduled(1, "gke");
+    std::string marked = test::read_text(path);
+    CHECK_THROWS_WITH(FileQueue(path).mark_scheduled(1, "mock"),
+                      Catch::Contains("already marked scheduled"));
+    CHECK(test::read_text(path) == marked);
+    q.unmark_scheduled({listed});
+    json back = json::parse(test::read_text(path));
+    CHECK(back[0]["spec"]["attributes"]["system"] ==
+          json::parse(R"({"burstable": {"plugin": "gke"}})"));
+    CHECK(back[0]["state"] == 8);
 }
 
 TEST_CASE("FileQueue keeps the {\"jobs\": ...} form and other members") {

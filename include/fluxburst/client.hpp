@@ -50,6 +50,7 @@ public:
 
     void set_queue(std::shared_ptr<JobQueue> queue);
     JobQueue& queue() const;
+    std::shared_ptr<JobQueue> shared_queue() const;
 
     // ---- plugins ----------------------------------------------------------
 
@@ -92,6 +93,10 @@ public:
     void set_ordering(Ordering ordering);
     /// Back to ordering::in_order().
     void reset_ordering();
+    const Selector& selector() const;
+    /// True while the selector is selectors::burstable() (reset_selector).
+    bool has_default_selector() const;
+    const Ordering& ordering() const;
 
     // ---- cycles ---------------------------------------------------------------
 

@@ -48,4 +48,12 @@ public:
     ~QueueError() override;
 };
 
+/// A queue already has a controller (or another process holds its lock); the
+/// message names the holder.
+class FLUXBURST_API QueueBusyError : public QueueError {
+public:
+    using QueueError::QueueError;
+    ~QueueBusyError() override;
+};
+
 }  // namespace fluxburst

@@ -5,6 +5,7 @@
 #include <fluxburst/build_info.hpp>
 #include <fluxburst/client.hpp>
 #include <fluxburst/config.hpp>
+#include <fluxburst/controller.hpp>
 #include <fluxburst/curve_cert.hpp>
 #include <fluxburst/error.hpp>
 #include <fluxburst/flux.hpp>

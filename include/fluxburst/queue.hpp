@@ -43,6 +43,20 @@ struct JobSummary {
 /// Whether the client wants a job built, judging by its summary.
 using JobWanted = std::function<bool(const JobSummary& summary)>;
 
+/// A queue's claim by one controller (JobQueue::claim); released when destroyed.
+class FLUXBURST_API QueueClaim {
+public:
+    virtual ~QueueClaim();
+};
+
+/// What a queue learned from its events since the last read (JobQueue::read_events).
+struct QueueEvents {
+    /// Jobs may have been added or changed: a burst cycle may find work.
+    bool changed = false;
+    /// Jobs among those followed (JobQueue::follow) that are now finished.
+    std::vector<JobId> finished;
+};
+
 /// The interface between the client and a source of jobs.
 class FLUXBURST_API JobQueue {
 public:
@@ -75,7 +89,9 @@ public:
     virtual std::optional<std::string> state(JobId id);
 
     /// Record that each job was scheduled to a plugin, all or nothing where the
-    /// backend allows. Throws QueueError (naming the job) on failure.
+    /// backend allows. A job that is already marked (by anyone) is not marked
+    /// again: the call throws QueueError naming it and marks nothing. Throws
+    /// QueueError (naming the job) on any other failure.
     virtual void mark_scheduled(const std::vector<JobMark>& marks) = 0;
 
     /// A plugin accepted a job during the listing (the client calls this from
@@ -87,6 +103,32 @@ public:
 
     /// Mark a single job (calls the batch form).
     void mark_scheduled(JobId id, const std::string& plugin);
+
+    /// Take marks back (a burst failed): each job, as it was listed before it was
+    /// marked, becomes selectable again. Jobs no longer held are skipped. The
+    /// default throws QueueError (the queue cannot unmark).
+    virtual void unmark_scheduled(const std::vector<JobPtr>& jobs);
+
+    // ---- for controllers ------------------------------------------------------
+
+    /// Claim the queue for one controller, `holder` describing it (host, pid).
+    /// Throws QueueBusyError naming the current holder when the queue is claimed.
+    /// The default claims the queue object within this process.
+    virtual std::unique_ptr<QueueClaim> claim(const std::string& holder);
+
+    /// Which of `ids` are finished: INACTIVE, or no longer known to the queue. A
+    /// job whose state cannot be read counts as not finished. The default reads
+    /// the queue once and asks state() for each id it does not list.
+    virtual std::vector<JobId> finished_jobs(const std::vector<JobId>& ids);
+
+    /// A file descriptor that becomes readable when read_events() has something,
+    /// or -1 when the queue sends no events (the controller then polls).
+    virtual int event_fd();
+    /// Consume pending events (never blocks).
+    virtual QueueEvents read_events();
+    /// Report the end of these jobs through read_events() (served jobs), or stop
+    /// following them. The default does nothing.
+    virtual void follow(const std::vector<JobId>& ids, bool on);
 };
 
 /// An in-memory queue, for tests, demos and simulations.
@@ -108,6 +150,7 @@ public:
     JobPtr lookup(JobId id) override;
     void mark_scheduled(const std::vector<JobMark>& marks) override;
     using JobQueue::mark_scheduled;
+    void unmark_scheduled(const std::vector<JobPtr>& jobs) override;
     /// Set a job's state (numeric Flux state, e.g. 64 for INACTIVE).
     void set_state(JobId id, std::int64_t state);
 
@@ -120,6 +163,13 @@ private:
 /// A queue kept in a JSON file: an array of jobs, or an object {"jobs": [...]}.
 /// The file is read anew on each listing; marking rewrites it atomically
 /// (temporary file, fsync, rename), keeping every other byte of every other job.
+///
+/// Locks (flock, so they vanish with the process that held them):
+/// - "<path>.lock" is held exclusively across read, mark and rename. A producer
+///   that rewrites the file must take it too (`flock jobs.json.lock mv new jobs.json`),
+///   or a job it adds while a mark is written can be lost.
+/// - "<path>.controller" is held by the queue's controller for its lifetime
+///   (claim()); it holds the holder's description.
 class FLUXBURST_API FileQueue : public JobQueue {
 public:
     explicit FileQueue(std::string path);
@@ -135,11 +185,18 @@ public:
                           const JobWanted& want) override;
     void mark_scheduled(const std::vector<JobMark>& marks) override;
     using JobQueue::mark_scheduled;
+    void unmark_scheduled(const std::vector<JobPtr>& jobs) override;
+    std::unique_ptr<QueueClaim> claim(const std::string& holder) override;
+    /// inotify on the file's directory: readable when the file is replaced or written.
+    int event_fd() override;
+    QueueEvents read_events() override;
 
 private:
     struct Listing;
+    struct Watch;
     std::string path_;
     std::shared_ptr<Listing> listing_;  ///< where each job was at the last scan
+    std::shared_ptr<Watch> watch_;      ///< the inotify descriptor, once asked for
 };
 
 }  // namespace fluxburst

@@ -48,6 +48,14 @@ struct PluginOutcome {
     double seconds = 0;
 };
 
+/// A plugin a controller did not offer jobs to in this cycle (backed off after
+/// failures), and for how long still.
+struct PluginHeld {
+    std::string plugin;
+    std::string reason;
+    double seconds_left = 0;
+};
+
 /// Seconds spent in each phase of the cycle.
 struct Timings {
     double list_select = 0;  ///< reading the queue and running the selector
@@ -66,6 +74,7 @@ struct BurstReport {
     std::vector<Unmatched> unmatched;     ///< selected, accepted by none
     std::vector<Skipped> skipped;         ///< malformed entries, selector errors
     std::vector<PluginOutcome> plugins;   ///< run / unburst / request outcomes
+    std::vector<PluginHeld> held;         ///< plugins a controller held back
     Timings timings;
 
     /// True when no plugin failed.

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include <fluxburst/client.hpp>
@@ -140,16 +142,24 @@ int run_command(const Options& opts) {
     auto cfg = read_config(opts);
     WatchSettings settings;
     settings.json = opts.json;
-    if (cfg && cfg->interval) settings.interval = *cfg->interval;
-    if (cfg && cfg->unburst_after) settings.unburst_after = *cfg->unburst_after;
-    if (!opts.interval.empty()) settings.interval = parse_duration(opts.interval, "--interval");
+    if (cfg) settings.policy = cfg->policy;
+    if (cfg) settings.state_file = cfg->state_file;
+    if (cfg && cfg->interval) settings.policy.interval = *cfg->interval;
+    if (cfg && cfg->unburst_after) settings.policy.unburst_after = *cfg->unburst_after;
+    if (!opts.interval.empty())
+        settings.policy.interval = parse_duration(opts.interval, "--interval");
     if (!opts.unburst_after.empty())
-        settings.unburst_after = parse_duration(opts.unburst_after, "--unburst-after");
-    if (settings.interval <= 0) throw UsageError("--interval: must be more than 0");
+        settings.policy.unburst_after = parse_duration(opts.unburst_after, "--unburst-after");
+    if (!opts.state_file.empty()) settings.state_file = opts.state_file;
+    if (settings.policy.interval <= 0) throw UsageError("--interval: must be more than 0");
     // From here on a SIGINT/SIGTERM lets loading finish and the loop stop cleanly.
     if (opts.watch) signals::install_stop_handlers();
     Client client = prepare(opts, cfg ? &*cfg : nullptr, true);
-    if (!opts.watch) return emit(opts, client.run_burst(), true);
+    if (!opts.watch) {
+        // One controller per queue: a cycle is refused while another holds it.
+        auto claim = client.queue().claim(fmt::format("flux-burst run --once, pid {}", ::getpid()));
+        return emit(opts, client.run_burst(), true);
+    }
     return watch(client, settings, std::cout);
 }
 

@@ -24,7 +24,16 @@ namespace {
 
 constexpr std::size_t max_config_size = std::size_t{1} << 20;  // 1 MiB of TOML is plenty
 
-const std::vector<std::string> top_tables = {"burst", "plugin"};
+const std::vector<std::string> top_tables = {"burst", "controller", "plugin"};
+const std::vector<std::string> controller_keys = {"state_file",
+                                                  "sizing",
+                                                  "max_nodes_in_flight",
+                                                  "max_plugin_nodes_in_flight",
+                                                  "max_bursts_per_window",
+                                                  "burst_window",
+                                                  "up_timeout",
+                                                  "backoff_initial",
+                                                  "backoff_max"};
 const std::vector<std::string> burst_keys = {"plugins",       "ordering", "interval",
                                              "unburst_after", "jobs",     "plugin_path"};
 
@@ -94,8 +103,9 @@ public:
         return out;
     }
 
-    double duration_value(const toml::node& node, const std::string& key) const {
-        std::string what = fmt::format("{}: [burst] {}", cfg_.where(line_of(node)), key);
+    double duration_value(const toml::node& node, const std::string& key,
+                          const char* table = "burst") const {
+        std::string what = fmt::format("{}: [{}] {}", cfg_.where(line_of(node)), table, key);
         if (node.is_string()) return parse_duration(*node.value<std::string>(), what);
         if (node.is_integer() || node.is_floating_point()) {
             double v = *node.value<double>();
@@ -134,6 +144,54 @@ public:
                 fail(node, fmt::format("unknown key '{}' in [burst]{}", key,
                                        suggestion(key, burst_keys)));
             }
+        }
+    }
+
+    std::int64_t count_value(const toml::node& node, const std::string& key) const {
+        if (!node.is_integer() || *node.value<std::int64_t>() < 0)
+            fail(node,
+                 fmt::format(
+                     "[controller] {} must be an integer, 0 (no cap) or more, got {}", key,
+                     node.is_integer() ? std::to_string(*node.value<std::int64_t>()) : kind(node)));
+        return *node.value<std::int64_t>();
+    }
+
+    void controller(const toml::table& table) {
+        ControllerPolicy& p = cfg_.policy;
+        for (const auto& [k, node] : table) {
+            std::string key(k.str());
+            if (key == "state_file") {
+                cfg_.state_file = resolve(dir_of(cfg_.path), string_value(node, key));
+                if (cfg_.state_file.empty())
+                    fail(node, "[controller] state_file must not be empty");
+            } else if (key == "sizing") {
+                try {
+                    p.sizing = burst_sizing_from_name(string_value(node, key));
+                } catch (const Error& e) {
+                    fail(node, std::string("[controller] ") + e.what());
+                }
+            } else if (key == "max_nodes_in_flight") {
+                p.max_nodes_in_flight = count_value(node, key);
+            } else if (key == "max_plugin_nodes_in_flight") {
+                p.max_plugin_nodes_in_flight = count_value(node, key);
+            } else if (key == "max_bursts_per_window") {
+                p.max_bursts_per_window = count_value(node, key);
+            } else if (key == "burst_window" || key == "up_timeout" || key == "backoff_initial" ||
+                       key == "backoff_max") {
+                double v = duration_value(node, key, "controller");
+                if (key == "burst_window") p.burst_window = v;
+                if (key == "up_timeout") p.up_timeout = v;
+                if (key == "backoff_initial") p.backoff_initial = v;
+                if (key == "backoff_max") p.backoff_max = v;
+            } else {
+                fail(node, fmt::format("unknown key '{}' in [controller]{}", key,
+                                       suggestion(key, controller_keys)));
+            }
+        }
+        try {
+            p.check();
+        } catch (const Error& e) {
+            throw UsageError(fmt::format("{}: [controller]: {}", cfg_.where(), e.what()));
         }
     }
 
@@ -197,6 +255,12 @@ public:
                     fail(node,
                          fmt::format("'burst' must be a table ([burst]), got {}", kind(node)));
                 burst(*t);
+            } else if (key == "controller") {
+                const toml::table* t = node.as_table();
+                if (!t)
+                    fail(node, fmt::format("'controller' must be a table ([controller]), got {}",
+                                           kind(node)));
+                controller(*t);
             } else if (key == "plugin") {
                 plugins(node);
             } else {

@@ -8,6 +8,17 @@
 //   jobs = "jobs.json"              # a jobs file (relative to this file)
 //   plugin_path = ["plugins"]       # more plugin directories (relative to this file)
 //
+//   [controller]                    # run --watch (see README, "The controller")
+//   state_file = "controller.json"  # its bursts, kept across restarts (relative to this file)
+//   sizing = "largest"              # largest | sum
+//   max_nodes_in_flight = 0         # all plugins; 0: no cap
+//   max_plugin_nodes_in_flight = 0  # each plugin
+//   max_bursts_per_window = 0       # run() calls per burst_window
+//   burst_window = "1m"
+//   up_timeout = "10m"              # a burst not up by then has failed
+//   backoff_initial = "30s"         # a failed plugin is skipped this long, doubled
+//   backoff_max = "15m"             #   at each failure in a row, at most this
+//
 //   [plugin.mock]
 //   max_nodes = 8
 //
@@ -22,6 +33,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include <fluxburst/controller.hpp>
 
 namespace fluxburst::cli {
 
@@ -41,6 +54,10 @@ struct ConfigFile {
     std::string jobs;                           ///< resolved against the file's directory
     std::vector<std::string> plugin_path;       ///< resolved likewise
     std::map<std::string, PluginTable> plugin;  ///< [plugin.NAME] tables
+    /// [controller]: the policy with the values given applied over the defaults
+    /// (interval and unburst_after come from [burst]), and the state file.
+    ControllerPolicy policy;
+    std::string state_file;  ///< resolved against the file's directory
 
     /// "config file 'PATH'" or "config file 'PATH', line N" for messages.
     std::string where(long line = 0) const;

@@ -181,6 +181,12 @@ void define_options(CLI::App& app, Options& o) {
                     "idle time before unbursting with --watch (default 30s)")
         ->type_name("DURATION")
         ->needs(watch);
+    run->add_option("--state-file", o.state_file,
+                    "with --watch: where the controller records its live bursts, so that a "
+                    "restarted one unbursts them (default: [controller] state_file; none: kept "
+                    "in memory)")
+        ->type_name("FILE")
+        ->needs(watch);
     run->footer(
         "DURATION: a number with an optional unit ms, s (the default), m or h: 5s, 0.5s, 200ms.\n"
         "In --watch mode a cycle that fails (a plugin, or reading the jobs after the first cycle)\n"

@@ -34,6 +34,7 @@ struct Options {
     bool watch = false;
     std::string interval;       ///< --interval DURATION ("" when not given)
     std::string unburst_after;  ///< --unburst-after DURATION
+    std::string state_file;     ///< --state-file FILE
 
     // request.
     std::int64_t nodes = 0;

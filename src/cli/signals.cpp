@@ -59,6 +59,10 @@ int stop_signal() {
     return requested;
 }
 
+int stop_fd() {
+    return wake_pipe[0];
+}
+
 bool sleep_unless_stopped(double seconds) {
     using Clock = std::chrono::steady_clock;
     auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(

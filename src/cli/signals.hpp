@@ -13,6 +13,10 @@ bool stop_requested();
 /// The signal that asked to stop, or 0.
 int stop_signal();
 
+/// A descriptor that becomes readable when a stop is requested (-1 before
+/// install_stop_handlers); for fluxburst::ControllerOptions::stop_fd.
+int stop_fd();
+
 /// Sleep for `seconds`, returning early (true) when a stop is requested.
 bool sleep_unless_stopped(double seconds);
 

@@ -126,6 +126,11 @@ void print_report(std::ostream& out, const BurstReport& report, bool cycle) {
                                or_dash(reasons));
         }
     }
+    if (!report.held.empty()) {
+        out << "\nheld back:\n";
+        for (const auto& h : report.held)
+            out << fmt::format("  {}: {} ({:.0f} s left)\n", h.plugin, h.reason, h.seconds_left);
+    }
     if (!report.skipped.empty()) {
         out << "\nskipped (not considered):\n";
         for (const auto& s : report.skipped) out << fmt::format("  {}: {}\n", s.job, s.reason);

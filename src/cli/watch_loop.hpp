@@ -1,31 +1,25 @@
-// `run --watch`: burst cycles every interval, and unburst once the jobs a plugin
-// served are finished and an idle time has passed.
+// `run --watch`: the library's burst controller (fluxburst::Controller) with the
+// command's signals and printing around it.
 #pragma once
 
 #include <ostream>
+#include <string>
 
 #include <fluxburst/client.hpp>
+#include <fluxburst/controller.hpp>
 
 namespace fluxburst::cli {
 
 struct WatchSettings {
-    double interval = 5;        ///< seconds between cycles (more than 0)
-    double unburst_after = 30;  ///< seconds a plugin's jobs must all be finished before unburst
-    bool json = false;          ///< one JSON document per line instead of tables
+    ControllerPolicy policy;  ///< interval, unburst_after, caps, backoff, ...
+    std::string state_file;   ///< "" : the controller's record is kept in memory
+    bool json = false;        ///< one JSON document per line instead of tables
 };
 
-/// Run until SIGINT or SIGTERM; each signal lets the current step (a cycle, or one
-/// plugin's unburst) finish, then the loop returns 0. Each step:
-///   1. a burst cycle (Client::run_burst); the jobs assigned to a plugin are tracked;
-///   2. for each plugin whose tracked jobs are all finished (INACTIVE, or no longer
-///      in the queue) and have been for `unburst_after`: Client::run_unburst(plugin),
-///      after which its jobs are forgotten (on failure it is tried again after
-///      another `unburst_after`);
-///   3. sleep `interval`.
-/// Jobs already marked for a loaded plugin and not finished when the loop starts are
-/// tracked too (a restarted loop still unbursts them). Printed: the first cycle, and
-/// every later cycle or unburst that did something. A queue that cannot be read
-/// stops the loop (QueueError) at the first cycle; later it is logged and retried.
+/// Run the controller until SIGINT or SIGTERM; a signal lets the current step
+/// finish, then the loop returns 0. Printed: the first cycle, and every later
+/// cycle or unburst that did something. A queue that cannot be read at the
+/// first cycle, or that another controller holds, throws QueueError (exit 1).
 int watch(Client& client, const WatchSettings& settings, std::ostream& out);
 
 }  // namespace fluxburst::cli

@@ -38,6 +38,7 @@ public:
     int wait(double seconds);
     std::string out() const;
     std::string err() const;
+    pid_t pid() const { return pid_; }
 
 private:
     test::TempDir dir_;

@@ -61,12 +61,14 @@ TEST_CASE("run --watch stops on SIGTERM with exit 0, nothing lost or half-writte
         for (const auto& id : c["jobs"]) served.insert(id.get<std::uint64_t>());
     CHECK(served == std::set<std::uint64_t>{11777605632ULL, 15317598208ULL});
     CHECK(marked_for_mock(job_doc) == served);
-    // No temporary files left next to them (the state file's lock stays, empty but for a pid).
+    // No temporary files left next to them; only the lock files, which stay by design
+    // (the state file's, the jobs file's data lock and the controller's claim).
     std::FILE* ls = ::popen(("ls -A '" + dir.path() + "'").c_str(), "r");
     char buf[4096];
     std::string listing(buf, std::fread(buf, 1, sizeof buf, ls));
     ::pclose(ls);
-    CHECK(listing == "jobs.json\nstate.json\nstate.json.lock\n");
+    CHECK(listing ==
+          "jobs.json\njobs.json.controller\njobs.json.lock\nstate.json\nstate.json.lock\n");
 
     // stdout: one JSON document per line; the first cycle is there, with the burst.
     auto docs = json_lines(p.out());
@@ -138,4 +140,26 @@ TEST_CASE("run --watch on an unreadable jobs file exits 1 at once") {
     CHECK(r.status == 1);
     CHECK(r.err.find("jobs file '" + jobs + "' is not valid JSON") != std::string::npos);
     CHECK(test::read_text(jobs) == "{\"jobs\": [");
+}
+
+TEST_CASE("a second controller on the same jobs file is refused, naming the first") {
+    test::TempDir dir;
+    std::string jobs = cli_test::copy_data(dir, "jobs.json");
+    std::string state = dir.file("state.json");
+    cli_test::Process p({"run", "--watch", "--interval", "0.1s", "--jobs", jobs, "--plugin", "mock",
+                         "--param", "mock.state_file=" + state});
+    REQUIRE(cli_test::wait_for([&] { return has_clusters(state, true); }, 10));
+    auto text_before = test::read_text(jobs);
+    for (const char* mode : {"--watch", "--once"}) {
+        auto r = cli_test::run({"run", mode, "--jobs", jobs, "--plugin", "mock", "--param",
+                                "mock.state_file=" + dir.file("other.json")});
+        INFO(mode << ": " << r.err);
+        CHECK(r.status == 1);
+        CHECK(r.err.find("already has a controller") != std::string::npos);
+        CHECK(r.err.find("flux-burst controller, pid " + std::to_string(p.pid())) !=
+              std::string::npos);
+    }
+    CHECK(test::read_text(jobs) == text_before);
+    p.signal(SIGTERM);
+    REQUIRE(p.wait(10) == 0);
 }

@@ -1,0 +1,330 @@
+// The controller's burst cycle: select, place within the policy's caps, mark,
+// run, and handle a failed run().
+#include <fluxburst/error.hpp>
+#include <fluxburst/log.hpp>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "controller_impl.hpp"
+#include "plugin_call.hpp"
+
+namespace fluxburst {
+
+namespace {
+
+std::string job_name_of(const nlohmann::json& job) {
+    auto it = job.find("name");
+    return it != job.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The largest burst a plugin can take: what it says it has free, else its
+// integer parameter "max_nodes", else no limit.
+std::int64_t plugin_limit(const BurstPlugin& p) {
+    if (auto free = p.free_nodes()) return std::max<std::int64_t>(*free, 0);
+    try {
+        if (p.params().has("max_nodes")) return p.params().get_int("max_nodes");
+    } catch (const Error&) {
+    }
+    return std::numeric_limits<std::int64_t>::max();
+}
+
+// The jobs a plugin took in this cycle and the burst they make.
+struct Taken {
+    std::vector<JobPtr> jobs;
+    std::int64_t sum_nodes = 0, sum_tasks = 0;
+    std::int64_t nodes = 0, tasks = 0;  // the burst's size under the policy
+};
+
+struct Sized {
+    std::int64_t nodes = 0, tasks = 0;
+};
+
+Sized size_with(BurstSizing sizing, const BurstPlugin& p, const Taken& t, std::int64_t nodes,
+                std::int64_t tasks) {
+    if (sizing == BurstSizing::LargestJob)
+        return {std::max(t.nodes, nodes), std::max(t.tasks, tasks)};
+    return {std::min(t.sum_nodes + nodes, plugin_limit(p)), t.sum_tasks + tasks};
+}
+
+// schedule() failures of one plugin in one cycle, logged once.
+struct ScheduleFailures {
+    std::size_t count = 0;
+    std::string first;
+};
+
+}  // namespace
+
+BurstReport Controller::Impl::cycle(TimePoint now) {
+    auto log = logger();
+    const ControllerPolicy& policy = options.policy;
+    BurstReport report;
+    report.queue = queue->describe();
+    auto t_start = SteadyClock::now();
+
+    // Plugins offered jobs in this cycle: those not backed off.
+    std::vector<BurstPlugin*> available;
+    std::unordered_map<BurstPlugin*, PluginTrack*> tracks;
+    std::int64_t total_nodes = 0;
+    for (auto& t : plugins) {
+        tracks[t.plugin] = &t;
+        total_nodes += t.nodes();
+        if (t.backed_off(now)) {
+            double left = std::chrono::duration<double>(t.backoff_until - now).count();
+            report.held.push_back(PluginHeld{
+                t.plugin->name(),
+                fmt::format("backed off after {} failure(s) in a row", t.failures), left});
+        } else {
+            available.push_back(t.plugin);
+        }
+    }
+    while (!recent_bursts.empty() && now - recent_bursts.front() >= seconds(policy.burst_window))
+        recent_bursts.pop_front();
+    std::int64_t bursts_left = std::numeric_limits<std::int64_t>::max();
+    if (policy.max_bursts_per_window > 0)
+        bursts_left =
+            policy.max_bursts_per_window - static_cast<std::int64_t>(recent_bursts.size());
+
+    std::map<BurstPlugin*, Taken> taken;
+    std::unordered_set<JobId> seen;
+    std::map<BurstPlugin*, ScheduleFailures> schedule_failures;
+    double schedule_seconds = 0;
+
+    auto served_by = [&](JobId id) -> const PluginTrack* {
+        for (const auto& t : plugins)
+            if (t.active.count(id)) return &t;
+        return nullptr;
+    };
+
+    auto place = [&](const JobPtr& job) {
+        auto t0 = SteadyClock::now();
+        JobId id = job_id(*job);
+        std::int64_t nodes = job_nodes(*job), tasks = job_tasks(*job);
+        std::vector<std::string> reasons;
+        std::vector<BurstPlugin*> order;
+        try {
+            order = ordering(available, *job);
+        } catch (const std::exception& e) {
+            reasons.push_back(std::string("ordering threw: ") + e.what());
+        }
+        BurstPlugin* taker = nullptr;
+        std::set<BurstPlugin*> offered;
+        for (BurstPlugin* p : order) {
+            if (!tracks.count(p) || tracks[p]->backed_off(now) || !offered.insert(p).second)
+                continue;  // foreign, held or repeated
+            Taken& t = taken[p];
+            Sized s = size_with(policy.sizing, *p, t, nodes, tasks);
+            std::int64_t plugin_live = tracks[p]->nodes();
+            if (policy.max_plugin_nodes_in_flight > 0 &&
+                plugin_live + s.nodes > policy.max_plugin_nodes_in_flight) {
+                reasons.push_back(fmt::format(
+                    "{}: over max_plugin_nodes_in_flight ({} in flight + a burst of {} > {})",
+                    p->name(), plugin_live, s.nodes, policy.max_plugin_nodes_in_flight));
+                continue;
+            }
+            std::int64_t cycle_nodes = 0;
+            for (const auto& [q, other] : taken) cycle_nodes += q == p ? s.nodes : other.nodes;
+            if (policy.max_nodes_in_flight > 0 &&
+                total_nodes + cycle_nodes > policy.max_nodes_in_flight) {
+                reasons.push_back(fmt::format(
+                    "{}: over max_nodes_in_flight ({} in flight + {} in this cycle > {})",
+                    p->name(), total_nodes, cycle_nodes, policy.max_nodes_in_flight));
+                continue;
+            }
+            if (t.jobs.empty()) {
+                std::int64_t starting = 0;
+                for (const auto& [q, other] : taken) starting += other.jobs.empty() ? 0 : 1;
+                if (starting >= bursts_left) {
+                    reasons.push_back(fmt::format("{}: max_bursts_per_window reached ({} in {})",
+                                                  p->name(), policy.max_bursts_per_window,
+                                                  policy.burst_window));
+                    continue;
+                }
+            }
+            try {
+                if (p->schedule(*job)) {
+                    taker = p;
+                    t.jobs.push_back(job);
+                    t.sum_nodes += nodes;
+                    t.sum_tasks += tasks;
+                    t.nodes = s.nodes;
+                    t.tasks = s.tasks;
+                    break;
+                }
+                reasons.push_back(p->name() + ": declined");
+            } catch (const std::exception& e) {
+                auto& f = schedule_failures[p];
+                if (f.count++ == 0) f.first = fmt::format("job {}: {}", id, e.what());
+                reasons.push_back(fmt::format("{}: schedule threw: {}", p->name(), e.what()));
+            } catch (...) {
+                auto& f = schedule_failures[p];
+                if (f.count++ == 0) f.first = fmt::format("job {}: unknown exception", id);
+                reasons.push_back(p->name() + ": schedule threw an unknown exception");
+            }
+        }
+        if (taker) {
+            report.assignments.push_back(
+                Assignment{id, job_name_of(*job), nodes, tasks, taker->name()});
+        } else {
+            if (plugins.empty())
+                reasons.push_back("no plugins are loaded");
+            else if (available.empty())
+                reasons.push_back("every plugin is backed off");
+            else if (offered.empty() && reasons.empty())
+                reasons.push_back("the ordering offered it to no plugin");
+            report.unmatched.push_back(Unmatched{id, job_name_of(*job), nodes, std::move(reasons)});
+        }
+        schedule_seconds += std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    };
+
+    // Read the queue one job at a time; with the default selector, let the queue
+    // skip building jobs it can tell are not wanted.
+    std::size_t entry = 0;
+    bool counted = false;
+    JobWanted want;
+    if (!selector) {
+        want = [&](const JobSummary& s) {
+            ++entry;
+            counted = true;
+            return !s.shape_ok || (s.burstable && !s.burst_scheduled);
+        };
+    }
+    Selector choose = selector ? selector : selectors::burstable();
+    report.jobs_seen = queue->scan_jobs(
+        [&](JobPtr job) {
+            if (!counted) ++entry;
+            counted = false;
+            if (auto bad = check_job_shape(*job)) {
+                std::string where = job->is_object() && job->contains("id")
+                                        ? (*job)["id"].dump()
+                                        : "entry " + std::to_string(entry - 1);
+                report.skipped.push_back(Skipped{where, *bad});
+                return;
+            }
+            JobId id = job_id(*job);
+            bool chosen = false;
+            try {
+                chosen = choose(*job);
+            } catch (const std::exception& e) {
+                report.skipped.push_back(
+                    Skipped{std::to_string(id), std::string("selector threw: ") + e.what()});
+                return;
+            }
+            if (!chosen) return;
+            // At most once: a job id seen earlier in this cycle (a duplicate entry),
+            // or served by a live burst, is never burst again.
+            if (!seen.insert(id).second) {
+                report.skipped.push_back(
+                    Skipped{std::to_string(id),
+                            "duplicate job id: an earlier entry with it was considered"});
+                return;
+            }
+            if (const PluginTrack* t = served_by(id)) {
+                report.skipped.push_back(Skipped{
+                    std::to_string(id), fmt::format("already served by a live burst of plugin '{}'",
+                                                    t->plugin->name())});
+                return;
+            }
+            report.selected.push_back(id);
+            place(job);
+        },
+        [&](QueueProblem problem) {
+            if (!counted) ++entry;
+            counted = false;
+            report.skipped.push_back(Skipped{problem.where, problem.reason});
+        },
+        want);
+    for (const auto& s : report.skipped)
+        log->warn("{}: job {} skipped: {}", report.queue, s.job, s.reason);
+    for (const auto& [p, f] : schedule_failures)
+        log->error("plugin '{}' schedule() failed for {} job(s) in this cycle; first: {}",
+                   p->name(), f.count, f.first);
+    report.timings.schedule = schedule_seconds;
+    report.timings.list_select =
+        std::chrono::duration<double>(SteadyClock::now() - t_start).count() - schedule_seconds;
+
+    std::vector<JobMark> marks;
+    for (const auto& [p, t] : taken)
+        for (const auto& job : t.jobs) marks.push_back(JobMark{job_id(*job), p->name()});
+    log->info("{}: {} jobs read, {} selected, {} accepted, {} skipped", report.queue,
+              report.jobs_seen, report.selected.size(), marks.size(), report.skipped.size());
+    if (marks.empty()) {
+        report.timings.total = std::chrono::duration<double>(SteadyClock::now() - t_start).count();
+        return report;
+    }
+
+    // Mark all accepted jobs together; the queue refuses jobs marked meanwhile.
+    auto t_mark = SteadyClock::now();
+    queue->mark_scheduled(marks);  // QueueError: nothing marked, nothing run
+    report.timings.mark = std::chrono::duration<double>(SteadyClock::now() - t_mark).count();
+
+    // Run each plugin that took jobs, in load order.
+    auto t_run = SteadyClock::now();
+    for (auto& track : plugins) {
+        auto it = taken.find(track.plugin);
+        if (it == taken.end() || it->second.jobs.empty()) continue;
+        Taken& t = it->second;
+        BurstRequest request;
+        request.jobs = t.jobs;
+        request.nodes = t.nodes;
+        request.tasks = t.tasks;
+        recent_bursts.push_back(now);
+        PluginOutcome out = call_plugin(*track.plugin, "run", t.jobs.size(), t.nodes,
+                                        [&] { return track.plugin->run(request); });
+        bool ok = out.ok;
+        std::string error = out.error;
+        report.plugins.push_back(std::move(out));
+        if (!ok) {
+            burst_failed(track, now, "run() failed: " + error, t.jobs);
+            continue;
+        }
+        LiveBurst burst;
+        burst.nodes = t.nodes;
+        burst.started = now;
+        burst.up = true;  // a plugin that reports no progress is up once run() returns
+        std::vector<JobId> ids;
+        for (const auto& job : t.jobs) {
+            ids.push_back(job_id(*job));
+            track.active.insert(ids.back());
+        }
+        track.bursts.push_back(std::move(burst));
+        track.idle_since.reset();
+        track.failures = 0;
+        queue->follow(ids, true);
+        state_dirty = true;
+    }
+    report.timings.run = std::chrono::duration<double>(SteadyClock::now() - t_run).count();
+    report.timings.total = std::chrono::duration<double>(SteadyClock::now() - t_start).count();
+    return report;
+}
+
+void Controller::Impl::burst_failed(PluginTrack& t, TimePoint now, const std::string& why,
+                                    const std::vector<JobPtr>& jobs) {
+    const ControllerPolicy& policy = options.policy;
+    ++t.failures;
+    double delay = policy.backoff_initial;
+    for (int i = 1; i < t.failures && delay < policy.backoff_max; ++i) delay *= 2;
+    delay = std::min(delay, policy.backoff_max);
+    t.backoff_until = now + seconds(delay);
+    state_dirty = true;
+    logger()->error(
+        "plugin '{}': {}; backed off for {:.0f} s ({} failure(s) in a row); its {} job(s) are "
+        "given back to the queue and offered to the next plugin",
+        t.plugin->name(), why, delay, t.failures, jobs.size());
+    if (jobs.empty()) return;
+    try {
+        queue->unmark_scheduled(jobs);
+    } catch (const Error& e) {
+        logger()->error("plugin '{}': cannot give its jobs back: {}; they stay marked",
+                        t.plugin->name(), e.what());
+    }
+    next_cycle = now;  // fail over at once
+}
+
+}  // namespace fluxburst

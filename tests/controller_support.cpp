@@ -1,0 +1,123 @@
+#include "controller_support.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+namespace test {
+
+using fluxburst::JobId;
+using nlohmann::json;
+
+ScriptedPlugin::ScriptedPlugin(const std::string& name, json params) {
+    fluxburst::detail::PluginAccess::attach(*this, name, fluxburst::Params(std::move(params)));
+}
+
+bool ScriptedPlugin::schedule(const json& job) {
+    if (on_schedule) on_schedule(job);
+    if (throw_in_schedule) throw fluxburst::PluginError(name() + ": cannot judge jobs today");
+    return fluxburst::job_nodes(job) <= capacity;
+}
+
+fluxburst::BurstResult ScriptedPlugin::run(const fluxburst::BurstRequest& request) {
+    Run r;
+    for (const auto& job : request.jobs) r.jobs.push_back(fluxburst::job_id(*job));
+    r.nodes = request.nodes;
+    r.tasks = request.tasks;
+    runs.push_back(std::move(r));
+    if (fail_runs > 0) {
+        --fail_runs;
+        throw fluxburst::PluginError(name() + ": the cloud said no");
+    }
+    return {fmt::format("started {} node(s)", request.nodes), json::object()};
+}
+
+fluxburst::BurstResult ScriptedPlugin::unburst() {
+    ++unbursts;
+    if (fail_unburst) throw fluxburst::PluginError(name() + ": cannot delete");
+    return {"deleted", json::object()};
+}
+
+void ScriptedQueue::add(JobId id, std::int64_t nodes, json burstable) {
+    json job = {{"id", id},
+                {"state", 8},
+                {"nnodes", nodes},
+                {"ntasks", nodes},
+                {"name", "job" + std::to_string(id)},
+                {"spec", {{"attributes", {{"system", {{"burstable", burstable}}}}}}}};
+    jobs[id] = std::move(job);
+}
+
+void ScriptedQueue::finish(JobId id) {
+    auto it = jobs.find(id);
+    if (it != jobs.end()) it->second["state"] = 64;
+}
+
+void ScriptedQueue::remove(JobId id) {
+    jobs.erase(id);
+}
+
+bool ScriptedQueue::marked(JobId id) const {
+    return !marked_to(id).empty();
+}
+
+std::string ScriptedQueue::marked_to(JobId id) const {
+    auto it = jobs.find(id);
+    if (it == jobs.end()) return {};
+    return fluxburst::job_burst_plugin(it->second).value_or("");
+}
+
+void ScriptedQueue::for_each_job(const std::function<void(fluxburst::JobPtr job)>& visit,
+                                 const std::function<void(fluxburst::QueueProblem problem)>&) {
+    ++listings;
+    for (const auto& [id, job] : jobs) visit(std::make_shared<const json>(job));
+}
+
+void ScriptedQueue::mark_scheduled(const std::vector<fluxburst::JobMark>& marks) {
+    if (fail_marking > 0) {
+        --fail_marking;
+        throw fluxburst::QueueError("scripted queue: marking failed");
+    }
+    for (const auto& m : marks) {
+        auto it = jobs.find(m.id);
+        if (it == jobs.end())
+            throw fluxburst::QueueError(fmt::format("scripted queue: no job {}", m.id));
+        if (fluxburst::job_burst_plugin(it->second))
+            throw fluxburst::QueueError(fmt::format("scripted queue: job {} already marked", m.id));
+    }
+    for (const auto& m : marks) fluxburst::mark_job_scheduled(jobs[m.id], m.plugin);
+}
+
+void ScriptedQueue::unmark_scheduled(const std::vector<fluxburst::JobPtr>& originals) {
+    for (const auto& job : originals) {
+        auto it = jobs.find(fluxburst::job_id(*job));
+        if (it != jobs.end()) it->second = *job;
+    }
+}
+
+std::optional<std::string> ScriptedQueue::state(JobId id) {
+    auto it = jobs.find(id);
+    if (it == jobs.end()) return std::nullopt;
+    return fluxburst::job_state_name(it->second["state"].get<std::int64_t>());
+}
+
+LogCapture::LogCapture() : saved_(fluxburst::logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    auto log = std::make_shared<spdlog::logger>("fluxburst", sink);
+    log->set_level(spdlog::level::info);
+    log->set_pattern("%l %v");
+    fluxburst::set_logger(log);
+}
+
+LogCapture::~LogCapture() {
+    fluxburst::set_logger(saved_);
+}
+
+std::size_t LogCapture::count(const std::string& needle) const {
+    std::string text = out_.str();
+    std::size_t n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+}
+
+}  // namespace test
