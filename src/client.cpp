@@ -50,6 +50,7 @@ struct Client::Impl {
     Selector selector = selectors::burstable();
     bool default_selector = true;
     Ordering ordering = ordering::in_order();
+    std::chrono::milliseconds probe_timeout{5000};
 
     loader::Found find(const std::string& name, const std::vector<std::string>& dirs) const {
         std::vector<loader::Found> found = loader::scan(dirs, nullptr);
@@ -134,8 +135,30 @@ std::vector<std::string> Client::plugin_dirs() const {
 std::vector<PluginDescription> Client::discover() const {
     std::vector<PluginDescription> out;
     std::vector<loader::Found> found = loader::scan(plugin_dirs(), &out);
-    for (const auto& f : found) out.push_back(loader::describe(f));
+    for (auto& d : loader::probe(found, impl_->probe_timeout)) out.push_back(std::move(d));
     return out;
+}
+
+std::vector<std::string> Client::plugin_names() const {
+    std::vector<std::string> names;
+    for (const auto& f : loader::scan(plugin_dirs(), nullptr)) names.push_back(f.name);
+    return names;
+}
+
+PluginDescription Client::describe(const std::string& name) const {
+    return loader::describe(impl_->find(name, plugin_dirs()));
+}
+
+PluginDescription Client::probe(const std::string& name) const {
+    return loader::probe({impl_->find(name, plugin_dirs())}, impl_->probe_timeout).at(0);
+}
+
+void Client::set_probe_timeout(std::chrono::milliseconds timeout) {
+    impl_->probe_timeout = timeout;
+}
+
+std::chrono::milliseconds Client::probe_timeout() const {
+    return impl_->probe_timeout;
 }
 
 BurstPlugin& Client::load(const std::string& name, const nlohmann::json& params,

@@ -1,5 +1,7 @@
 #include "loader.hpp"
 
+#include "plugin_open.hpp"
+
 #include <fluxburst/error.hpp>
 #include <fluxburst/log.hpp>
 
@@ -31,30 +33,6 @@ bool ends_with(const std::string& s, const std::string& end) {
     return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
 }
 
-// Refuse files and directories that someone other than their owner (and root)
-// could have replaced, as PAM and Slurm do for their modules.
-std::string unsafe_reason(const std::string& path, const struct stat& st) {
-    if (st.st_mode & S_IWOTH)
-        return fmt::format(
-            "'{}' is writable by every user (mode {:o}); refusing to load code from "
-            "it: run chmod o-w '{}'",
-            path, st.st_mode & 07777, path);
-    if (st.st_mode & S_IWGRP)
-        return fmt::format(
-            "'{}' is writable by its group (mode {:o}); refusing to load code from "
-            "it: run chmod g-w '{}'",
-            path, st.st_mode & 07777, path);
-    if (st.st_uid != 0 && st.st_uid != ::geteuid())
-        return fmt::format("'{}' is owned by another user (uid {}); refusing to load code from it",
-                           path, st.st_uid);
-    return {};
-}
-
-std::string dl_error() {
-    const char* e = dlerror();
-    return e ? e : "unknown dynamic loader error";
-}
-
 struct Opened {
     std::shared_ptr<void> handle;
     const fluxburst_plugin_info_t* info = nullptr;
@@ -69,16 +47,23 @@ Opened open_plugin(const Found& found) {
     auto fail = [&](const std::string& why) {
         return PluginError(fmt::format("plugin '{}' ({}): {}", found.name, found.path, why));
     };
-    struct stat st {};
-    if (::stat(found.path.c_str(), &st) != 0)
-        throw fail(fmt::format("cannot stat the file: {}", std::strerror(errno)));
-    if (std::string why = unsafe_reason(found.path, st); !why.empty()) throw fail(why);
-    dlerror();
-    void* handle = ::dlopen(found.path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) throw fail("not a loadable shared object: " + dl_error());
-    o.handle = std::shared_ptr<void>(handle, [](void* h) { ::dlclose(h); });
+    // Opened once: the file checked is the file loaded.
+    try {
+        o.handle = open_plugin_file(found.path);
+    } catch (const Error& e) {
+        throw fail(e.what());
+    }
+    void* handle = o.handle.get();
+    // Every entry point must be a function of the plugin's own (not a variable).
+    auto entry = [&](const char* name) {
+        try {
+            return entry_point(handle, name);
+        } catch (const Error& e) {
+            throw fail(e.what());
+        }
+    };
     // The ABI version first, before anything else of the plugin is touched.
-    auto abi = reinterpret_cast<abi_fn>(::dlsym(handle, "fluxburst_plugin_abi_version"));
+    auto abi = reinterpret_cast<abi_fn>(entry("fluxburst_plugin_abi_version"));
     if (!abi)
         throw fail(
             "missing entry symbol 'fluxburst_plugin_abi_version'; a plugin must use the "
@@ -90,7 +75,7 @@ Opened open_plugin(const Found& found) {
                         "libfluxburst speaks ABI {}; rebuild the plugin against the "
                         "installed headers",
                         version, FLUXBURST_PLUGIN_ABI_VERSION));
-    auto info = reinterpret_cast<info_fn>(::dlsym(handle, "fluxburst_plugin_info"));
+    auto info = reinterpret_cast<info_fn>(entry("fluxburst_plugin_info"));
     if (!info)
         throw fail(
             "missing entry symbol 'fluxburst_plugin_info'; a plugin must use the "
@@ -146,7 +131,7 @@ std::vector<Found> scan(const std::vector<std::string>& dirs,
             if (problems) problems->push_back(PluginDescription{"", "", "", dir, {}, why});
             continue;
         }
-        if (std::string why = unsafe_reason(dir, st); !why.empty()) {
+        if (std::string why = unsafe_directory_reason(dir, st); !why.empty()) {
             log->warn("plugin directory skipped: {}", why);
             if (problems) problems->push_back(PluginDescription{"", "", "", dir, {}, why});
             continue;
@@ -219,9 +204,15 @@ std::unique_ptr<Loaded> load(const Found& found, const nlohmann::json& params,
         return PluginError(fmt::format("plugin '{}' ({}): {}", found.name, found.path, why));
     };
     nlohmann::json values = merge_params(found.name, o.description.parameters, params, overrides);
-    auto init = reinterpret_cast<init_fn>(::dlsym(o.handle.get(), "fluxburst_plugin_init"));
-    auto destroy =
-        reinterpret_cast<destroy_fn>(::dlsym(o.handle.get(), "fluxburst_plugin_destroy"));
+    init_fn init = nullptr;
+    destroy_fn destroy = nullptr;
+    try {
+        init = reinterpret_cast<init_fn>(entry_point(o.handle.get(), "fluxburst_plugin_init"));
+        destroy =
+            reinterpret_cast<destroy_fn>(entry_point(o.handle.get(), "fluxburst_plugin_destroy"));
+    } catch (const Error& e) {
+        throw fail(e.what());
+    }
     if (!init || !destroy)
         throw fail(
             fmt::format("missing entry symbol '{}'; a plugin must use the FLUXBURST_PLUGIN "

@@ -1,6 +1,7 @@
 // Finding and loading plugin shared objects (private to the library).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,12 @@ std::vector<Found> scan(const std::vector<std::string>& dirs,
 /// Read a plugin's info without initialising it. Never throws: a broken file
 /// gets a description whose `error` says why.
 PluginDescription describe(const Found& found);
+
+/// describe() of each file, each in a child process of its own, all at once, each
+/// given at most `timeout`: a file whose loading exits, aborts, crashes or hangs
+/// gets a description whose `error` says so, and nothing of it runs in this process.
+std::vector<PluginDescription> probe(const std::vector<Found>& found,
+                                     std::chrono::milliseconds timeout);
 
 /// A loaded plugin: it owns the instance and keeps the shared object open until
 /// the instance is destroyed (by the plugin's own destroy function).

@@ -4,7 +4,10 @@
 #include <fluxburst/error.hpp>
 #include <fluxburst/plugin.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
+#include <map>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -203,4 +206,84 @@ TEST_CASE("an unreadable plugin directory is reported and the others still work"
     c.load("mock");
     CHECK(c.run_burst().plugins.at(0).ok);
     ::chmod(bad.c_str(), 0700);
+}
+
+TEST_CASE("an entry point that is a variable is refused, never called") {
+    Client c = isolated({TEST_BROKEN_PLUGIN_DIR});
+    std::map<std::string, std::string> errors;
+    for (const auto& d : c.discover()) errors[d.name] = d.error;
+    CHECK_THAT(errors["abivar"],
+               Catch::Contains("symbol 'fluxburst_plugin_abi_version' is not a function"));
+    CHECK_THAT(errors["infovar"],
+               Catch::Contains("symbol 'fluxburst_plugin_info' is not a function"));
+    // In this process too: a clear error, not a jump into data.
+    CHECK_THAT(load_error(c, "abivar"), Catch::Contains("plugin 'abivar'") &&
+                                            Catch::Contains("is not a function") &&
+                                            Catch::Contains("FLUXBURST_PLUGIN macro"));
+    CHECK_THAT(load_error(c, "infovar"), Catch::Contains("is not a function"));
+    CHECK_THAT(c.describe("abivar").error, Catch::Contains("is not a function"));
+}
+
+TEST_CASE(
+    "plugins that exit, abort or hang while loading are listed as broken; nothing else "
+    "loads them") {
+    Client c = isolated({TEST_HOSTILE_PLUGIN_DIR, TEST_GOOD_PLUGIN_DIR});
+    c.set_probe_timeout(std::chrono::milliseconds(1000));
+    CHECK(c.probe_timeout() == std::chrono::milliseconds(1000));
+    auto start = std::chrono::steady_clock::now();
+    std::map<std::string, fluxburst::PluginDescription> found;
+    for (const auto& d : c.discover()) found[d.name] = d;
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(4));  // all at once
+    CHECK_THAT(found["ctorexit"].error, Catch::Contains("plugin 'ctorexit'") &&
+                                            Catch::Contains("ended the process") &&
+                                            Catch::Contains("exit status 0"));
+    CHECK_THAT(found["ctorabort"].error, Catch::Contains("signal 6"));
+    CHECK_THAT(found["ctorhang"].error,
+               Catch::Contains("did not finish within 1 s") && Catch::Contains("killed"));
+    REQUIRE(found["recorder"].ok());  // the good ones, fully described
+    CHECK(found["recorder"].version == "1.2.3");
+    CHECK(found["recorder"].parameters.size() == 6);
+    // Loading one plugin opens that file only.
+    auto names = c.plugin_names();
+    CHECK(std::find(names.begin(), names.end(), "ctorexit") != names.end());
+    CHECK(load_error(c, "recorder", {{"label", "x"}}) == "loaded");
+    CHECK(c.describe("alpha").ok());
+    CHECK_THROWS_WITH(c.describe("nosuch"), Catch::Contains("unknown plugin 'nosuch'"));
+}
+
+TEST_CASE("every directory above a plugin is checked, through symbolic links") {
+    test::TempDir dir;
+    std::string top = dir.file("top"), sub = top + "/plugins";
+    std::filesystem::create_directories(sub);
+    ::chmod(top.c_str(), 0755);
+    ::chmod(sub.c_str(), 0755);
+    std::filesystem::copy_file(std::string(TEST_GOOD_PLUGIN_DIR) + "/libfluxburst_alpha.so",
+                               sub + "/libfluxburst_alpha.so");
+    Client c = isolated({sub.c_str()});
+    CHECK(c.describe("alpha").ok());
+    // An ancestor others may write: they could swap the directory below it.
+    for (unsigned mode : {0777u, 0775u}) {
+        CAPTURE(mode);
+        ::chmod(top.c_str(), mode);
+        CHECK_THAT(c.describe("alpha").error,
+                   Catch::Contains("directory '" + top + "'") && Catch::Contains("chmod go-w"));
+        CHECK_THAT(load_error(c, "alpha", {{"label", "x"}}), Catch::Contains("refusing to load"));
+    }
+    ::chmod(top.c_str(), 01777);  // sticky, as /tmp: fine
+    CHECK(c.describe("alpha").ok());
+    ::chmod(top.c_str(), 0755);
+    if (::geteuid() == 0) {
+        REQUIRE(::chown(top.c_str(), 65534, 65534) == 0);
+        CHECK_THAT(c.describe("alpha").error, Catch::Contains("owned by another user (uid 65534)"));
+        REQUIRE(::chown(top.c_str(), 0, 0) == 0);
+    }
+    // A link from a safe directory into an unsafe one: the real path is checked.
+    std::string open_dir = dir.file("open");
+    std::filesystem::create_directories(open_dir);
+    ::chmod(open_dir.c_str(), 0777);
+    std::filesystem::copy_file(std::string(TEST_GOOD_PLUGIN_DIR) + "/libfluxburst_beta.so",
+                               open_dir + "/real.so");
+    std::filesystem::create_symlink(open_dir + "/real.so", sub + "/libfluxburst_beta.so");
+    CHECK_THAT(c.describe("beta").error, Catch::Contains("directory '" + open_dir + "'") &&
+                                             Catch::Contains("writable by every user"));
 }

@@ -7,6 +7,7 @@
 // A Client is not thread-safe: use it from one thread at a time.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -65,7 +66,29 @@ public:
     static std::string installed_plugin_dir();
 
     /// Every plugin on the search path, usable or not (see PluginDescription::error).
+    /// Each file is loaded in a child process of its own (all at once, each for at
+    /// most probe_timeout()), so a plugin whose loading exits, aborts, crashes or
+    /// hangs is listed as broken with the reason, and nothing of it runs in this
+    /// process.
     std::vector<PluginDescription> discover() const;
+
+    /// The names of the plugin files on the search path (libfluxburst_<name>.so),
+    /// earlier directories first; no file is opened.
+    std::vector<std::string> plugin_names() const;
+
+    /// Plugin `name`, described from its own file only (libfluxburst_<name>.so,
+    /// loaded into this process, not initialised); a broken file gives a
+    /// description whose `error` says why. Throws PluginError when no such file is
+    /// on the search path (naming the directories and the closest name).
+    PluginDescription describe(const std::string& name) const;
+
+    /// Plugin `name` described as discover() describes it: loaded in a child
+    /// process. Throws PluginError when no such file is on the search path.
+    PluginDescription probe(const std::string& name) const;
+
+    /// How long discover() and probe() let a plugin file take to load (default 5 s).
+    void set_probe_timeout(std::chrono::milliseconds timeout);
+    std::chrono::milliseconds probe_timeout() const;
 
     /// Load plugin `name`: find libfluxburst_<name>.so, check its ABI version, merge
     /// and check parameters (defaults < `params` < FLUXBURST_<KEY> < `overrides`),

@@ -88,35 +88,33 @@ void load_plugins(Client& client, const std::vector<std::string>& names, const O
                             a.text, a.plugin, join(names), a.plugin));
     }
 
-    std::map<std::string, PluginDescription> found;
-    std::vector<std::string> usable;
-    for (auto& d : client.discover()) {
-        if (d.name.empty()) continue;  // an unreadable directory, already logged
-        if (d.ok()) usable.push_back(d.name);
-        found.emplace(d.name, std::move(d));
-    }
+    // Only the plugins asked for are opened: found by file name, the others never
+    // loaded (a broken or hostile file nobody asked for cannot affect this command).
+    std::vector<std::string> on_path = client.plugin_names();
+    auto known = [&](const std::string& name) {
+        return std::find(on_path.begin(), on_path.end(), name) != on_path.end();
+    };
     if (cfg) {
         for (const auto& [name, table] : cfg->plugin) {
-            if (!found.count(name))
+            if (!known(name))
                 throw UsageError(
                     fmt::format("{}: [plugin.{}]: unknown plugin '{}' (not found in {}){}",
                                 cfg->where(table.line), name, name, join(client.plugin_dirs(), ":"),
-                                suggestion(name, usable)));
+                                suggestion(name, on_path)));
         }
     }
 
     for (const auto& name : names) {
-        auto it = found.find(name);
-        if (it == found.end())
+        if (!known(name))
             throw UsageError(fmt::format(
                 "unknown plugin '{}': no libfluxburst_{}.so in {}{}", name, name,
                 join(client.plugin_dirs(), ":"),
-                usable.empty()
-                    ? "; no usable plugins were found (set FLUXBURST_PLUGIN_PATH or --plugin-path)"
-                : closest_match(name, usable).empty()
-                    ? "; available: " + join(usable)
-                    : "; did you mean '" + closest_match(name, usable) + "'?"));
-        const PluginDescription& desc = it->second;
+                on_path.empty()
+                    ? "; no plugins were found (set FLUXBURST_PLUGIN_PATH or --plugin-path)"
+                : closest_match(name, on_path).empty()
+                    ? "; available: " + join(on_path)
+                    : "; did you mean '" + closest_match(name, on_path) + "'?"));
+        const PluginDescription desc = client.describe(name);
         if (!desc.ok())
             throw RuntimeError(fmt::format("cannot load plugin '{}': {}", name, desc.error));
 

@@ -1,5 +1,6 @@
 #include "commands.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "signals.hpp"
 #include "suggest.hpp"
 #include "table.hpp"
+#include "terminal_text.hpp"
 #include "watch_loop.hpp"
 
 namespace fluxburst::cli {
@@ -71,8 +73,8 @@ Client prepare(const Options& opts, const ConfigFile* cfg, bool needs_jobs) {
 int plugins_command(const Options& opts) {
     auto cfg = read_config(opts);
     Client client = make_client(opts, cfg ? &*cfg : nullptr, nullptr);
-    std::vector<PluginDescription> all = client.discover();
     if (opts.plugin_name.empty()) {
+        std::vector<PluginDescription> all = client.discover();
         if (opts.json) {
             nlohmann::json j = {{"search_path", client.plugin_dirs()},
                                 {"plugins", nlohmann::json::array()}};
@@ -83,27 +85,26 @@ int plugins_command(const Options& opts) {
         }
         return exit_ok;
     }
-    std::vector<std::string> names;
-    for (const auto& d : all) {
-        if (d.name == opts.plugin_name) {
-            if (opts.json)
-                std::cout << plugin_json(d).dump(2) << "\n";
-            else if (d.ok())
-                print_plugin_detail(std::cout, d);
-            if (!d.ok()) {
-                if (!opts.json)
-                    std::cout << fmt::format("{}  {}\nbroken: {}\n", d.name, d.path, d.error);
-                return exit_runtime;
-            }
-            return exit_ok;
-        }
-        if (!d.name.empty()) names.push_back(d.name);
+    std::vector<std::string> names = client.plugin_names();
+    if (std::find(names.begin(), names.end(), opts.plugin_name) == names.end())
+        throw UsageError(fmt::format("unknown plugin '{}': no libfluxburst_{}.so in {}{}",
+                                     opts.plugin_name, opts.plugin_name,
+                                     join(client.plugin_dirs(), ":"),
+                                     names.empty() ? std::string("; no plugins were found")
+                                                   : suggestion(opts.plugin_name, names)));
+    // Only this plugin's file is opened, in a child process.
+    PluginDescription d = client.probe(opts.plugin_name);
+    if (opts.json)
+        std::cout << plugin_json(d).dump(2) << "\n";
+    else if (d.ok())
+        print_plugin_detail(std::cout, d);
+    if (!d.ok()) {
+        if (!opts.json)
+            std::cout << fmt::format("{}  {}\nbroken: {}\n", terminal_text(d.name, 200),
+                                     terminal_text(d.path, 4000), terminal_text(d.error, 4000));
+        return exit_runtime;
     }
-    throw UsageError(fmt::format("unknown plugin '{}': no libfluxburst_{}.so in {}{}",
-                                 opts.plugin_name, opts.plugin_name,
-                                 join(client.plugin_dirs(), ":"),
-                                 names.empty() ? std::string("; no plugins were found")
-                                               : suggestion(opts.plugin_name, names)));
+    return exit_ok;
 }
 
 int setup_command(const Options& opts) {

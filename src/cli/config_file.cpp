@@ -108,9 +108,7 @@ public:
         std::string what = fmt::format("{}: [{}] {}", cfg_.where(line_of(node)), table, key);
         if (node.is_string()) return parse_duration(*node.value<std::string>(), what);
         if (node.is_integer() || node.is_floating_point()) {
-            double v = *node.value<double>();
-            if (v < 0) throw UsageError(what + ": a duration must be 0 or more");
-            return v;
+            return checked_duration(*node.value<double>(), what);
         }
         fail(node,
              fmt::format("'{}' must be a duration such as \"5s\" or a number of seconds, got {}",

@@ -37,7 +37,19 @@ double parse_duration(const std::string& text, const std::string& what) {
     if (value < 0)
         throw UsageError(
             fmt::format("{}: '{}' is negative; a duration must be 0 or more", what, text));
-    return value * scale;
+    if (!std::isfinite(value * scale)) throw bad();
+    return checked_duration(value * scale, what);
+}
+
+double checked_duration(double seconds, const std::string& what) {
+    if (!std::isfinite(seconds))
+        throw UsageError(fmt::format(
+            "{}: {} is not a duration; give a finite number of seconds or a text such as \"5s\"",
+            what, seconds));
+    if (seconds < 0)
+        throw UsageError(
+            fmt::format("{}: {} is negative; a duration must be 0 or more", what, seconds));
+    return seconds > max_duration_seconds ? max_duration_seconds : seconds;
 }
 
 std::string format_duration(double seconds) {

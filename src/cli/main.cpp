@@ -1,4 +1,5 @@
 // flux-burst: the command line of libfluxburst (also run as `flux burst`).
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 
@@ -13,6 +14,7 @@
 #include "exit_codes.hpp"
 #include "options.hpp"
 #include "suggest.hpp"
+#include "terminal_text.hpp"
 #include "version.hpp"
 
 namespace {
@@ -20,7 +22,17 @@ namespace {
 using namespace fluxburst::cli;
 
 int fail(int code, const std::string& message) {
-    std::cerr << "flux-burst: error: " << message << "\n";
+    // Messages may quote others' text (a job name, a plugin's error): each line is
+    // made safe for the terminal.
+    std::string text;
+    std::size_t start = 0;
+    while (start <= message.size()) {
+        std::size_t end = std::min(message.find('\n', start), message.size());
+        text += (start ? "\n" : "") +
+                terminal_text(std::string_view(message).substr(start, end - start), 4000);
+        start = end + 1;
+    }
+    std::cerr << "flux-burst: error: " << text << "\n";
     if (code == exit_usage) std::cerr << "Run 'flux-burst --help' for usage.\n";
     return code;
 }

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "terminal_text.hpp"
+
 namespace fluxburst::cli {
 
 namespace {
@@ -15,6 +17,15 @@ std::size_t width(const std::string& s) {
         s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
+// Cells hold text from others (job names, plugin messages): each is made safe for
+// a terminal and capped, the padded columns shorter (their width pads every row).
+constexpr std::size_t max_cell = 80;
+constexpr std::size_t max_last_cell = 2000;
+
+std::string safe(const std::string& text, std::size_t max = max_last_cell) {
+    return terminal_text(text, max);
+}
+
 // Columns padded to the widest cell; columns listed in `right` are right-aligned.
 // The last column is not padded.
 class Table {
@@ -23,7 +34,11 @@ public:
         : rows_{std::move(header)}, right_(std::move(right)) {
         right_.resize(rows_[0].size(), false);
     }
-    void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+    void add(std::vector<std::string> row) {
+        for (std::size_t i = 0; i < row.size(); ++i)
+            row[i] = safe(row[i], i + 1 == row.size() ? max_last_cell : max_cell);
+        rows_.push_back(std::move(row));
+    }
     void print(std::ostream& out, const std::string& indent = "") const {
         std::vector<std::size_t> w(rows_[0].size(), 0);
         for (const auto& r : rows_)
@@ -65,20 +80,36 @@ std::string plural(std::size_t n, const char* one, const char* many) {
 
 }  // namespace
 
+namespace {
+
+// The outcome column for a job assigned to `plugin` (nullptr: unmatched); `runs`
+// holds, for each plugin that ran, whether its run succeeded.
+std::string outcome(const BurstReport& report, const std::string* plugin,
+                    const std::map<std::string, bool>& runs) {
+    if (!plugin) return "unmatched";
+    if (report.dry_run) return "would burst";
+    auto it = runs.find(*plugin);
+    return it == runs.end() || it->second ? "burst" : "run failed";
+}
+
+std::map<std::string, bool> run_results(const BurstReport& report) {
+    std::map<std::string, bool> runs;
+    for (const auto& p : report.plugins)
+        if (p.action == "run") runs.emplace(p.plugin, p.ok);  // the first, as before
+    return runs;
+}
+
+}  // namespace
+
 std::string job_outcome(const BurstReport& report, JobId id) {
-    for (const auto& a : report.assignments) {
-        if (a.id != id) continue;
-        if (report.dry_run) return "would burst";
-        for (const auto& p : report.plugins)
-            if (p.plugin == a.plugin && p.action == "run") return p.ok ? "burst" : "run failed";
-        return "burst";
-    }
+    for (const auto& a : report.assignments)
+        if (a.id == id) return outcome(report, &a.plugin, run_results(report));
     return "unmatched";
 }
 
 void print_report(std::ostream& out, const BurstReport& report, bool cycle) {
     if (cycle) {
-        out << fmt::format("{}: {} read, {} selected, {} skipped{}\n", report.queue,
+        out << fmt::format("{}: {} read, {} selected, {} skipped{}\n", safe(report.queue),
                            plural(report.jobs_seen, "entry", "entries"), report.selected.size(),
                            report.skipped.size(),
                            report.dry_run ? " (dry run: nothing marked, no plugin ran)" : "");
@@ -87,21 +118,24 @@ void print_report(std::ostream& out, const BurstReport& report, bool cycle) {
             for (const auto& a : report.assignments) assigned[a.id] = &a;
             std::map<JobId, const Unmatched*> unmatched;
             for (const auto& u : report.unmatched) unmatched[u.id] = &u;
+            std::map<std::string, bool> runs = run_results(report);
             Table t({"JOBID", "NAME", "NODES", "PLUGIN", "OUTCOME"},
                     {false, false, true, false, false});
             for (JobId id : report.selected) {
                 std::string name, plugin;
                 std::int64_t nodes = 0;
+                const std::string* by = nullptr;
                 if (auto it = assigned.find(id); it != assigned.end()) {
                     name = it->second->name;
                     nodes = it->second->nodes;
                     plugin = it->second->plugin;
+                    by = &it->second->plugin;
                 } else if (auto u = unmatched.find(id); u != unmatched.end()) {
                     name = u->second->name;
                     nodes = u->second->nodes;
                 }
                 t.add({job_id_f58(id), or_dash(name), std::to_string(nodes), or_dash(plugin),
-                       job_outcome(report, id)});
+                       outcome(report, by, runs)});
             }
             out << "\n";
             t.print(out);
@@ -121,9 +155,9 @@ void print_report(std::ostream& out, const BurstReport& report, bool cycle) {
         for (const auto& u : report.unmatched) {
             std::string reasons;
             for (const auto& r : u.reasons) reasons += (reasons.empty() ? "" : "; ") + r;
-            out << fmt::format("  {} {} ({}): {}\n", job_id_f58(u.id), or_dash(u.name),
-                               plural(static_cast<std::size_t>(u.nodes), "node", "nodes"),
-                               or_dash(reasons));
+            out << fmt::format(
+                "  {} {} ({}): {}\n", job_id_f58(u.id), safe(or_dash(u.name), max_cell),
+                plural(static_cast<std::size_t>(u.nodes), "node", "nodes"), safe(or_dash(reasons)));
         }
     }
     if (!report.held.empty()) {
@@ -133,7 +167,8 @@ void print_report(std::ostream& out, const BurstReport& report, bool cycle) {
     }
     if (!report.skipped.empty()) {
         out << "\nskipped (not considered):\n";
-        for (const auto& s : report.skipped) out << fmt::format("  {}: {}\n", s.job, s.reason);
+        for (const auto& s : report.skipped)
+            out << fmt::format("  {}: {}\n", safe(s.job, max_cell), safe(s.reason));
     }
 }
 
@@ -154,15 +189,16 @@ void print_plugin_list(std::ostream& out, const std::vector<PluginDescription>& 
     if (!broken.empty()) {
         out << "\nbroken (cannot be loaded):\n";
         for (const auto* p : broken)
-            out << "  " << p->error << "\n";  // it names the plugin and file
+            out << "  " << safe(p->error) << "\n";  // it names the plugin and file
     }
     out << "\nsearched, in order:\n";
     for (const auto& d : dirs) out << "  " << d << "\n";
 }
 
 void print_plugin_detail(std::ostream& out, const PluginDescription& plugin) {
-    out << fmt::format("{} {}: {}\n", plugin.name, plugin.version, plugin.description);
-    out << fmt::format("file: {}\n\n", plugin.path);
+    out << fmt::format("{} {}: {}\n", safe(plugin.name), safe(plugin.version),
+                       safe(plugin.description));
+    out << fmt::format("file: {}\n\n", safe(plugin.path));
     if (plugin.parameters.empty()) {
         out << "no parameters\n";
         return;

@@ -124,6 +124,12 @@ TEST_CASE("bad config files exit 2 naming the file, key and line - nothing is wr
     check("[burst]\nordering = \"fastest\"\n", {"[burst] ordering 'fastest' is unknown"});
     check("[burst]\ninterval = \"soon\"\n", {"[burst] interval: 'soon' is not a duration"});
     check("[burst]\ninterval = 0\n", {"interval must be more than 0"});
+    for (const char* bad : {"nan", "inf", "+inf", "-nan", "-inf"}) {
+        check(std::string("[burst]\ninterval = ") + bad + "\n",
+              {"[burst] interval", "not a duration"});
+        check(std::string("[burst]\nunburst_after = ") + bad + "\n",
+              {"[burst] unburst_after", "not a duration"});
+    }
     check("[burst]\nunburst_after = true\n", {"'unburst_after' must be a duration"});
     check("[burst]\nplugin_path = [\"no-such-dir\"]\n",
           {"[burst] plugin_path", "is not a directory"});

@@ -41,7 +41,9 @@ TEST_CASE("plugins lists a directory of broken plugins, each with its error") {
         for (const char* text :
              {"plugin 'text' (", "libfluxburst_text.so): not a loadable shared object",
               "plugin 'wrongabi' (", "ABI version mismatch", "plugin 'noentry' (",
-              "missing entry symbol", "plugin 'badschema' (", "invalid parameter schema"}) {
+              "missing entry symbol", "plugin 'badschema' (", "invalid parameter schema",
+              "plugin 'abivar' (", "'fluxburst_plugin_abi_version' is not a function",
+              "plugin 'infovar' (", "'fluxburst_plugin_info' is not a function"}) {
             INFO(text);
             CHECK(r.out.find(text) != std::string::npos);
         }
@@ -63,7 +65,7 @@ TEST_CASE("plugins lists a directory of broken plugins, each with its error") {
             CHECK(!p["error"].get<std::string>().empty());
         }
     }
-    CHECK(bad == 4);
+    CHECK(bad == 6);
 }
 
 TEST_CASE("plugins NAME shows the parameters") {
@@ -104,7 +106,8 @@ TEST_CASE("loading a broken plugin exits 1 - a plugin refusing its configuration
     auto load = [&](const std::string& name) {
         return run({"run", "--jobs", jobs, "--plugin-path", broken, "--plugin", name});
     };
-    for (const char* name : {"text", "wrongabi", "noentry", "badschema", "throwinit", "initnull"}) {
+    for (const char* name : {"text", "wrongabi", "noentry", "badschema", "throwinit", "initnull",
+                             "abivar", "infovar"}) {
         INFO(name);
         auto r = load(name);
         INFO(r.err);
@@ -116,4 +119,39 @@ TEST_CASE("loading a broken plugin exits 1 - a plugin refusing its configuration
     CHECK(r.status == 2);
     CHECK(r.err.find("validate() refused: credentials file is missing") != std::string::npos);
     CHECK(test::read_text(jobs) == original);
+}
+
+TEST_CASE(
+    "plugins that exit, abort or hang while loading: listed as broken, never loaded by "
+    "commands that did not ask for them") {
+    std::string hostile = TEST_HOSTILE_PLUGIN_DIR;
+    auto r = run({"plugins", "--plugin-path", hostile});
+    INFO(r.out << r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out.find("plugin 'ctorexit' (") != std::string::npos);
+    CHECK(r.out.find("exit status 0") != std::string::npos);
+    CHECK(r.out.find("plugin 'ctorabort' (") != std::string::npos);
+    CHECK(r.out.find("signal 6") != std::string::npos);
+    CHECK(r.out.find("plugin 'ctorhang' (") != std::string::npos);
+    CHECK(r.out.find("did not finish within") != std::string::npos);
+    auto rows = cli_test::table_rows(r.out, "NAME");
+    REQUIRE_FALSE(rows.empty());
+    CHECK(rows.back()[0] == "mock");  // the usable ones are still listed
+
+    // A command loading mock never opens the hostile files on its path.
+    for (const auto& sub :
+         {std::vector<std::string>{"run", "--mock"}, std::vector<std::string>{"select", "--mock"},
+          std::vector<std::string>{"request", "--mock", "--nodes", "1"},
+          std::vector<std::string>{"unburst", "--mock"}}) {
+        auto args = sub;
+        args.insert(args.end(), {"--plugin-path", hostile, "--plugin", "mock"});
+        auto c = run(args);
+        INFO(args[0] << ": " << c.out << c.err);
+        CHECK(c.status == 0);
+        CHECK(c.out.find("mock") != std::string::npos);
+    }
+    // Asking for one: it ends only the attempt to describe it, with a clear error.
+    auto asked = run({"plugins", "ctorabort", "--plugin-path", hostile});
+    CHECK(asked.status == 1);
+    CHECK(asked.out.find("signal 6") != std::string::npos);
 }

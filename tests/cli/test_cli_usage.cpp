@@ -89,6 +89,9 @@ TEST_CASE("usage errors exit 2 with a message naming the problem") {
                       "--interval: must be more than 0");
     check_usage_error({"run", "--mock", "--watch", "--unburst-after", "-1s"},
                       "--unburst-after: '-1s' is negative");
+    for (const char* bad : {"nan", "inf", "infinity", "-nan", "1e400", "1e308h", "nans"})
+        check_usage_error({"run", "--mock", "--watch", "--unburst-after", bad},
+                          "--unburst-after: '" + std::string(bad) + "' is not a duration");
     check_usage_error({"request", "--mock", "--nodes", "0"},
                       "--nodes: expected a whole number of at least 1, got '0'");
     check_usage_error({"request", "--mock", "--nodes", "two"},

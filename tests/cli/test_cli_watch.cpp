@@ -131,6 +131,26 @@ TEST_CASE("run --watch does not unburst while a served job is still active") {
         for (const auto& o : doc["plugins"]) CHECK(o["action"] != "unburst");
 }
 
+TEST_CASE("run --watch with a huge --unburst-after never unbursts (capped, no overflow)") {
+    test::TempDir dir;
+    std::string jobs = cli_test::copy_data(dir, "jobs.json");
+    std::string state = dir.file("state.json");
+    cli_test::Process p({"run", "--watch", "--interval", "0.05s", "--unburst-after", "1e10",
+                         "--jobs", jobs, "--plugin", "mock", "--param",
+                         "mock.state_file=" + state});
+    REQUIRE(cli_test::wait_for([&] { return has_clusters(state, true); }, 10));
+    auto doc = nlohmann::json::parse(test::read_text(jobs));
+    for (auto& j : doc["jobs"]) j["state"] = 64;  // every job done
+    test::write_text(jobs + ".new", doc.dump(1));
+    REQUIRE(std::rename((jobs + ".new").c_str(), jobs.c_str()) == 0);
+    cli_test::wait_for([&] { return false; }, 1.0);  // many cycles
+    p.signal(SIGTERM);
+    REQUIRE(p.wait(10) == 0);
+    INFO(p.out() << p.err());
+    CHECK(has_clusters(state, true));
+    CHECK(p.out().find(": unburst ---") == std::string::npos);
+}
+
 TEST_CASE("run --watch on an unreadable jobs file exits 1 at once") {
     test::TempDir dir;
     std::string jobs = dir.file("jobs.json");
