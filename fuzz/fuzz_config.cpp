@@ -6,11 +6,15 @@
 
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "config_file.hpp"
+#include "duration.hpp"
 #include "exit_codes.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static std::string path = [] {
+        ::umask(077);  // the file must be trusted (not group/other-writable) to be read
         char tmpl[] = "/tmp/fluxburst-fuzz-config-XXXXXX";
         if (!::mkdtemp(tmpl)) std::abort();
         return std::string(tmpl) + "/burst.toml";
@@ -21,8 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fclose(f);
     try {
         auto cfg = fluxburst::cli::read_config_file(path);
-        if (cfg.interval && !(*cfg.interval >= 0)) std::abort();
-        if (cfg.unburst_after && !(*cfg.unburst_after >= 0)) std::abort();
+        // Durations: finite, not negative, capped (nan, inf, 1e300 never get through).
+        for (const auto& d : {cfg.interval, cfg.unburst_after})
+            if (d && !(*d >= 0 && *d <= fluxburst::cli::max_duration_seconds)) std::abort();
     } catch (const fluxburst::cli::UsageError& e) {
         if (std::string(e.what()).find(path) == std::string::npos) std::abort();  // names the file
     }

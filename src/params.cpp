@@ -92,6 +92,11 @@ std::string env_name(const std::string& key) {
     return out;
 }
 
+// FLUXBURST_<PLUGIN>_<KEY>: for one plugin only (wins over FLUXBURST_<KEY>).
+std::string plugin_env_name(const std::string& plugin, const std::string& key) {
+    return env_name(plugin + "_" + key);
+}
+
 const ParamSpec* find_spec(const ParamSchema& schema, const std::string& key) {
     for (const auto& spec : schema) {
         if (spec.name == key) return &spec;
@@ -286,18 +291,20 @@ nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema
     };
     apply(given, "given to load");
     for (const auto& spec : schema) {
-        std::string var = env_name(spec.name);
-        if (const char* v = std::getenv(var.c_str())) {
-            out[spec.name] = parse_param_value(spec, v, plugin, "environment " + var);
+        for (const std::string& var : {plugin_env_name(plugin, spec.name), env_name(spec.name)}) {
+            if (const char* v = std::getenv(var.c_str())) {
+                out[spec.name] = parse_param_value(spec, v, plugin, "environment " + var);
+                break;
+            }
         }
     }
     apply(overrides, "override");
     for (const auto& spec : schema) {
         if (spec.required && !out.contains(spec.name)) {
-            throw ParamError(
-                fmt::format("plugin '{}': required parameter '{}' is missing; give it (for example "
-                            "--param {}.{}=VALUE) or set {}",
-                            plugin, spec.name, plugin, spec.name, env_name(spec.name)));
+            throw ParamError(fmt::format(
+                "plugin '{}': required parameter '{}' is missing; give it (for example "
+                "--param {}.{}=VALUE) or set {}",
+                plugin, spec.name, plugin, spec.name, plugin_env_name(plugin, spec.name)));
         }
     }
     return out;

@@ -287,3 +287,23 @@ TEST_CASE("every directory above a plugin is checked, through symbolic links") {
     CHECK_THAT(c.describe("beta").error, Catch::Contains("directory '" + open_dir + "'") &&
                                              Catch::Contains("writable by every user"));
 }
+
+TEST_CASE("FLUXBURST_<PLUGIN>_<KEY> is for one plugin and wins over FLUXBURST_<KEY>") {
+    test::EnvVar shared("FLUXBURST_CAPACITY", "6");
+    test::EnvVar own("FLUXBURST_ALPHA_CAPACITY", "3");
+    test::EnvVar label("FLUXBURST_BETA_LABEL", "from-env");
+    Client c = isolated({TEST_GOOD_PLUGIN_DIR});
+    c.load("alpha", {{"label", "a"}});
+    c.load("beta", {{"label", "b"}});
+    CHECK(c.plugin("alpha")->params().get_int("capacity") == 3);  // its own form
+    CHECK(c.plugin("beta")->params().get_int("capacity") == 6);   // the shared form
+    CHECK(c.plugin("beta")->params().get_string("label") == "from-env");
+    CHECK(c.plugin("alpha")->params().get_string("label") == "a");
+    // Overrides (the command line) still win; a bad value names the variable.
+    CHECK(c.resolve_params("alpha", {{"label", "a"}}, {{"capacity", 9}})["capacity"] == 9);
+    test::EnvVar bad("FLUXBURST_RECORDER_CAPACITY", "lots");
+    CHECK_THROWS_WITH(c.resolve_params("recorder", {{"label", "r"}}),
+                      Catch::Contains("FLUXBURST_RECORDER_CAPACITY"));
+    test::EnvVar none("FLUXBURST_BETA_LABEL", nullptr);
+    CHECK_THROWS_WITH(c.resolve_params("beta"), Catch::Contains("FLUXBURST_BETA_LABEL"));
+}

@@ -91,8 +91,8 @@ public:
     std::chrono::milliseconds probe_timeout() const;
 
     /// Load plugin `name`: find libfluxburst_<name>.so, check its ABI version, merge
-    /// and check parameters (defaults < `params` < FLUXBURST_<KEY> < `overrides`),
-    /// initialise it, call its validate(). Plugins keep load order. Throws
+    /// and check parameters (defaults < `params` < FLUXBURST_<PLUGIN>_<KEY>, else FLUXBURST_<KEY>,
+    /// < `overrides`), initialise it, call its validate(). Plugins keep load order. Throws
     /// PluginError or ParamError naming the plugin, the file and the reason.
     BurstPlugin& load(const std::string& name,
                       const nlohmann::json& params = nlohmann::json::object(),

@@ -2,8 +2,9 @@
 //
 // A plugin declares each parameter once (name, type, default, required, help). The
 // client merges values, lowest precedence first: the declared defaults, the values
-// given to Client::load, the environment (FLUXBURST_<KEY>, key upper-cased), and
-// finally explicit overrides (what a command line gives). Every error names the
+// given to Client::load, the environment (FLUXBURST_<PLUGIN>_<KEY> for one plugin,
+// else FLUXBURST_<KEY> for every plugin declaring KEY; upper-cased), and finally
+// explicit overrides (what a command line gives). Every error names the
 // plugin and the key.
 #pragma once
 

@@ -41,7 +41,7 @@ Plugins: --plugin NAME (repeatable, in load order), else `plugins` in [burst] of
 Precedence of plugin parameters, lowest to highest:
   1. the plugin's defaults              (flux-burst plugins NAME lists them)
   2. the config file                    [plugin.NAME] KEY = VALUE
-  3. the environment                    FLUXBURST_<KEY> (KEY upper-cased)
+  3. the environment                    FLUXBURST_<PLUGIN>_<KEY>, else FLUXBURST_<KEY>
   4. the command line                   --param NAME.KEY=VALUE
   Other settings (jobs, ordering, interval, unburst_after): the command line wins over
   the config file.
@@ -61,6 +61,8 @@ Environment:
   FLUXBURST_PLUGIN_PATH   colon-separated plugin directories, searched first
   FLUXBURST_LOG_LEVEL     trace, debug, info, warn (default), error, critical, off;
                           -v and -q override it
+  FLUXBURST_<PLUGIN>_<KEY>  a parameter of that plugin only (upper-cased:
+                          FLUXBURST_MOCK_STATE_FILE); wins over FLUXBURST_<KEY>
   FLUXBURST_<KEY>         a plugin parameter, for every loaded plugin declaring KEY
 
 Output: results on stdout (a table, or with --json one JSON document; with

@@ -1,6 +1,7 @@
 #include "table.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include <fmt/format.h>
@@ -68,6 +69,11 @@ std::string seconds_text(double s) {
     if (s < 0.001) return "<1ms";
     if (s < 1) return fmt::format("{:.0f}ms", s * 1000);
     return fmt::format("{:.1f}s", s);
+}
+
+std::string upper(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return s;
 }
 
 std::string or_dash(const std::string& s) {
@@ -210,21 +216,23 @@ void print_plugin_detail(std::ostream& out, const PluginDescription& plugin) {
     t.print(out);
     out << fmt::format(
         "\nSet them with --param {0}.KEY=VALUE, with KEY = VALUE in [plugin.{0}] of a --config "
-        "file, or with FLUXBURST_<KEY> in the environment.\n",
-        plugin.name);
+        "file, or with FLUXBURST_{1}_<KEY> (this plugin) or FLUXBURST_<KEY> (every plugin) in "
+        "the environment.\n",
+        safe(plugin.name, max_cell), safe(upper(plugin.name), max_cell));
 }
 
 void print_setup(std::ostream& out, const std::string& plugin, const BurstResult& result) {
-    out << plugin << ": " << result.summary << "\n";
+    out << safe(plugin, max_cell) << ": " << safe(result.summary) << "\n";
     const nlohmann::json& d = result.details;
     if (d.contains("files") && d["files"].is_array())
         for (const auto& f : d["files"])
-            if (f.is_string()) out << "  wrote " << f.get<std::string>() << "\n";
+            if (f.is_string()) out << "  wrote " << safe(f.get<std::string>()) << "\n";
     if (d.contains("listen") && d["listen"].is_object()) {
         const nlohmann::json& l = d["listen"];
         std::string address = l.value("address", std::string("rank 0's host"));
         std::string port = l.contains("port") ? l["port"].dump() : "?";
-        out << "  reachable from the burst machines: " << address << ":" << port
+        out << "  reachable from the burst machines: " << safe(address, max_cell) << ":"
+            << safe(port, max_cell)
             << " (TCP; rank 0 of the instance listens there: open this port)\n";
     }
 }
