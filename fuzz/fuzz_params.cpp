@@ -3,6 +3,7 @@
 // parse_param_value.
 #include <fluxburst/fluxburst.hpp>
 
+#include <cmath>
 #include <cstring>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -44,7 +45,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     nlohmann::json values = nlohmann::json::parse(rest, nullptr, false);
     if (!values.is_discarded()) {
         try {
-            (void)fluxburst::merge_params("fuzz", schema, values);
+            auto merged = fluxburst::merge_params("fuzz", schema, values);
+            // A number that reaches a plugin is finite (JSON's 1e400 is inf).
+            for (const auto& spec : schema)
+                if (spec.type == fluxburst::ParamType::Number && merged.contains(spec.name) &&
+                    !std::isfinite(merged[spec.name].get<double>()))
+                    std::abort();
         } catch (const fluxburst::ParamError&) {
         }
     }

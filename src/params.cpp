@@ -92,11 +92,6 @@ std::string env_name(const std::string& key) {
     return out;
 }
 
-// FLUXBURST_<PLUGIN>_<KEY>: for one plugin only (wins over FLUXBURST_<KEY>).
-std::string plugin_env_name(const std::string& plugin, const std::string& key) {
-    return env_name(plugin + "_" + key);
-}
-
 const ParamSpec* find_spec(const ParamSchema& schema, const std::string& key) {
     for (const auto& spec : schema) {
         if (spec.name == key) return &spec;
@@ -136,6 +131,12 @@ nlohmann::json check_param_value(const ParamSpec& spec, const nlohmann::json& v,
         if (std::isfinite(d) && std::floor(d) == d && std::fabs(d) < 9.0e15)
             return static_cast<std::int64_t>(d);
     }
+    // A TOML nan or inf (or a NaN given through the API) is no value for a number:
+    // a timeout of nan would pass every "must be positive" check the wrong way.
+    if (spec.type == ParamType::Number && v.is_number_float() && !std::isfinite(v.get<double>()))
+        throw ParamError(
+            fmt::format("plugin '{}': parameter '{}' ({}) expects a finite number, got {}", plugin,
+                        spec.name, origin, v.get<double>()));
     if (value_has_type(v, spec.type)) {
         bool ok = true;
         if (v.is_string()) ok = text::valid_utf8(v.get_ref<const std::string&>());
@@ -267,6 +268,14 @@ nlohmann::json parse_param_value(const ParamSpec& spec, const std::string& text,
         }
     }
     throw bad("a known type");
+}
+
+std::string plugin_env_name(const std::string& plugin, const std::string& key) {
+    // A shell can set only letters, digits and '_' (plugin names may have '-').
+    std::string out = env_name(plugin + "_" + key);
+    for (char& c : out)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return out;
 }
 
 nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema,

@@ -4,14 +4,18 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <link.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -64,6 +68,28 @@ std::string unsafe_path_reason(const std::string& real) {
     }
 }
 
+// Whether the loaded library `handle` was mapped from the file with status `st`:
+// the mapping holding its dynamic section, in /proc/self/maps, names the device
+// and inode.
+bool is_file(void* handle, const struct stat& st) {
+    struct link_map* map = nullptr;
+    if (::dlinfo(handle, RTLD_DI_LINKMAP, &map) != 0 || !map || !map->l_ld) return false;
+    auto at = reinterpret_cast<std::uintptr_t>(map->l_ld);
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        unsigned long long start = 0, end = 0, offset = 0, inode = 0;
+        unsigned major_id = 0, minor_id = 0;
+        char perms[8] = {};
+        if (std::sscanf(line.c_str(), "%llx-%llx %7s %llx %x:%x %llu", &start, &end, perms, &offset,
+                        &major_id, &minor_id, &inode) != 7)
+            continue;
+        if (at < start || at >= end) continue;
+        return inode == st.st_ino && major_id == major(st.st_dev) && minor_id == minor(st.st_dev);
+    }
+    return false;
+}
+
 // The descriptor stays open while the library is loaded: the loader knows the
 // library by the name /proc/self/fd/N.
 struct Library {
@@ -109,19 +135,22 @@ std::shared_ptr<void> open_plugin_file(const std::string& path) {
     if (std::string why = unsafe_path_reason(std::string(real, static_cast<std::size_t>(n)));
         !why.empty())
         throw Error(why);
-    // The loader knows libraries by the name they were opened with: a library
-    // loaded earlier as /proc/self/fd/N (N since reused) would be returned instead
-    // of ours. Such a name is skipped by taking another descriptor number. (The
-    // same file loaded under another name is found by its inode: that is fine.)
+    // The loader knows libraries by every name they were opened with: a library
+    // loaded earlier as /proc/self/fd/N (N since reused, or the name added as an
+    // alias when a file was opened again) would be returned instead of ours. Such a
+    // name is skipped by taking another descriptor number. (The same file, known
+    // by that name or by its inode, is fine: C++ plugins stay loaded once loaded.)
+    void* before = nullptr;
     for (int tries = 0;; ++tries) {
         dlerror();
-        void* loaded = ::dlopen(fd_path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
-        if (!loaded) break;
-        struct link_map* map = nullptr;
-        bool taken = ::dlinfo(loaded, RTLD_DI_LINKMAP, &map) != 0 || !map || !map->l_name ||
-                     fd_path == map->l_name;
-        ::dlclose(loaded);
-        if (!taken) break;
+        void* known = ::dlopen(fd_path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+        if (!known) break;
+        // Found again under another name: by its inode, so ours (where /proc/self/maps
+        // shows other device numbers than fstat, as on some overlay file systems).
+        bool ours = is_file(known, st) || known == before;
+        before = known;
+        ::dlclose(known);
+        if (ours) break;
         if (tries == 1024) throw Error("cannot find a free name to load it by");
         int other = ::fcntl(lib->fd, F_DUPFD_CLOEXEC, lib->fd + 1);
         if (other < 0) throw Error(fmt::format("dup: {}", std::strerror(errno)));

@@ -60,8 +60,8 @@ TEST_CASE("discover lists plugins without initialising them") {
     std::vector<std::string> names;
     for (const auto& d : found)
         if (d.name != "local") names.push_back(d.name);  // built only with Flux
-    CHECK(names == std::vector<std::string>{"alpha", "beta", "recorder", "compute-engine",
-                                            "eks", "kubernetes", "mock"});
+    CHECK(names == std::vector<std::string>{"alpha", "beta", "recorder", "compute-engine", "eks",
+                                            "kubernetes", "mock"});
     const auto& rec = found[2];
     CHECK(rec.ok());
     CHECK(rec.version == "1.2.3");
@@ -159,6 +159,10 @@ TEST_CASE("plugin files or directories writable by others are refused") {
     CHECK_THAT(found[0].error,
                Catch::Contains("writable by every user") && Catch::Contains("chmod o-w"));
     CHECK_THAT(load_error(c, "alpha", {{"label", "x"}}), Catch::Contains("refusing to load"));
+    ::chmod(so.c_str(), 0664);
+    CHECK_THAT(c.describe("alpha").error,
+               Catch::Contains("writable by its group") && Catch::Contains("chmod g-w"));
+    CHECK_THAT(load_error(c, "alpha", {{"label", "x"}}), Catch::Contains("refusing to load"));
     ::chmod(so.c_str(), 0755);
     ::chmod(dir.path().c_str(), 0777);
     auto again = c.discover();
@@ -249,6 +253,20 @@ TEST_CASE(
     CHECK(load_error(c, "recorder", {{"label", "x"}}) == "loaded");
     CHECK(c.describe("alpha").ok());
     CHECK_THROWS_WITH(c.describe("nosuch"), Catch::Contains("unknown plugin 'nosuch'"));
+}
+
+TEST_CASE("a plugin opened again while loaded, then another: each file is loaded as itself") {
+    // The dynamic loader keeps /proc/self/fd/N as a name of a library opened again
+    // by that name; a later plugin opened as the same N must not get that library.
+    Client c = isolated({TEST_GOOD_PLUGIN_DIR});
+    c.load("alpha", {{"label", "a"}});
+    for (int i = 0; i < 3; ++i) {
+        CHECK(c.describe("alpha").ok());
+        auto beta = c.describe("beta");
+        INFO(beta.error);
+        CHECK(beta.ok());
+        CHECK(c.describe("recorder").version == "1.2.3");
+    }
 }
 
 TEST_CASE("every directory above a plugin is checked, through symbolic links") {

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
 
 #include <fluxburst/error.hpp>
 #include <fluxburst/params.hpp>
@@ -42,6 +44,18 @@ TEST_CASE("environment values are converted by the parameter's type") {
     CHECK(merged["dry"] == true);
     CHECK(merged["hosts"] == json::array({"a", "b", "c"}));
     CHECK(merged["ratio"] == 2.5);
+}
+
+TEST_CASE("FLUXBURST_<PLUGIN>_<KEY> can be set from a shell for every plugin name") {
+    // A '-' in a plugin name (compute-engine) would make a name no shell can export.
+    CHECK(fluxburst::plugin_env_name("compute-engine", "state_file") ==
+          "FLUXBURST_COMPUTE_ENGINE_STATE_FILE");
+    CHECK(fluxburst::plugin_env_name("mock", "max_nodes") == "FLUXBURST_MOCK_MAX_NODES");
+    test::EnvVar own("FLUXBURST_COMPUTE_ENGINE_REGION", "europe-west1");
+    test::EnvVar shared("FLUXBURST_REGION", "us-central1");
+    json merged = fluxburst::merge_params("compute-engine", schema(), {{"token", "t"}});
+    CHECK(merged["region"] == "europe-west1");  // its own form wins
+    CHECK(fluxburst::merge_params("gke", schema(), {{"token", "t"}})["region"] == "us-central1");
 }
 
 TEST_CASE("a bad environment value names the variable") {
@@ -94,7 +108,7 @@ TEST_CASE("a missing required key names it and how to give it") {
     test::EnvVar env("FLUXBURST_TOKEN", nullptr);
     REQUIRE_THROWS_WITH(fluxburst::merge_params("cloud", schema(), json::object()),
                         Catch::Contains("required parameter 'token' is missing") &&
-                            Catch::Contains("FLUXBURST_TOKEN") &&
+                            Catch::Contains("FLUXBURST_CLOUD_TOKEN") &&
                             Catch::Contains("--param cloud.token="));
     test::EnvVar set("FLUXBURST_TOKEN", "from-env");
     CHECK(fluxburst::merge_params("cloud", schema(), json::object())["token"] == "from-env");
@@ -179,4 +193,24 @@ TEST_CASE("check_param_value: whole numbers pass for integers, huge or fractiona
     CHECK_THROWS_WITH(fluxburst::check_param_value(n, 1e300, "p", "config"),
                       Catch::Contains("'max_nodes' (config) expects integer"));
     CHECK_THROWS_AS(fluxburst::check_param_value(n, 2.5, "p", "x"), ParamError);
+}
+
+TEST_CASE("number parameters: nan and inf are refused from every source") {
+    // A TOML `timeout = nan` reached plugins as a number that passes "> 0" checks
+    // the wrong way (and overflows casts to integral durations).
+    fluxburst::ParamSpec t{"command_timeout", ParamType::Number, 120.0, false, ""};
+    for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(),
+                       -std::numeric_limits<double>::infinity()}) {
+        CAPTURE(bad);
+        CHECK_THROWS_WITH(fluxburst::check_param_value(t, bad, "local", "config"),
+                          Catch::Contains("'command_timeout' (config) expects a finite number"));
+        CHECK_THROWS_AS(fluxburst::merge_params("local", {t}, {{"command_timeout", bad}}),
+                        ParamError);
+        CHECK_THROWS_AS(fluxburst::merge_params("local", {t}, {}, {{"command_timeout", bad}}),
+                        ParamError);
+    }
+    for (const char* bad : {"nan", "inf", "-inf", "infinity", "1e400"})
+        CHECK_THROWS_AS(fluxburst::check_param_value(t, bad, "local", "--param"), ParamError);
+    CHECK(fluxburst::check_param_value(t, 1.5, "local", "config") == 1.5);
+    CHECK(fluxburst::check_param_value(t, 3, "local", "config") == 3);
 }

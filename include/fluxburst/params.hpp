@@ -60,6 +60,11 @@ FLUXBURST_API nlohmann::json check_param_value(const ParamSpec& spec, const nloh
                                                const std::string& plugin,
                                                const std::string& origin);
 
+/// The environment variable for parameter `key` of plugin `plugin` alone:
+/// FLUXBURST_<PLUGIN>_<KEY>, upper-cased, every character other than a letter or
+/// digit made '_' (plugin "compute-engine", key "zone": FLUXBURST_COMPUTE_ENGINE_ZONE).
+FLUXBURST_API std::string plugin_env_name(const std::string& plugin, const std::string& key);
+
 /// Merge and validate parameters (see the top of this file). `given` and
 /// `overrides` must be JSON objects (or null). Throws ParamError on an unknown key
 /// (suggesting the closest declared key), a wrong type (expected and given) or a

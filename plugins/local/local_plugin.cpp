@@ -250,8 +250,9 @@ public:
             throw Error(std::string("local: ") + e.what());
         }
         const std::string& leader = s.topology.lead_hosts.front();
-        std::string start =
-            "flux broker --config-path=" + r.config_path + " -Sbroker.rc2_none -Sbroker.quorum=1";
+        // A command for the operator to paste: the path is one shell word.
+        std::string start = "flux broker --config-path=" + local::shell_quote(r.config_path) +
+                            " -Sbroker.rc2_none -Sbroker.quorum=1";
         json details = {{"files", r.files},           {"config_path", r.config_path},
                         {"curve_cert", r.curve_cert}, {"hosts", values_["hostnames"]},
                         {"leader", leader},           {"start_leader", start}};

@@ -61,8 +61,8 @@ Environment:
   FLUXBURST_PLUGIN_PATH   colon-separated plugin directories, searched first
   FLUXBURST_LOG_LEVEL     trace, debug, info, warn (default), error, critical, off;
                           -v and -q override it
-  FLUXBURST_<PLUGIN>_<KEY>  a parameter of that plugin only (upper-cased:
-                          FLUXBURST_MOCK_STATE_FILE); wins over FLUXBURST_<KEY>
+  FLUXBURST_<PLUGIN>_<KEY>  a parameter of that plugin only (upper-cased, '-' made
+                          '_': FLUXBURST_MOCK_STATE_FILE); wins over FLUXBURST_<KEY>
   FLUXBURST_<KEY>         a plugin parameter, for every loaded plugin declaring KEY
 
 Output: results on stdout (a table, or with --json one JSON document; with

@@ -71,11 +71,6 @@ std::string seconds_text(double s) {
     return fmt::format("{:.1f}s", s);
 }
 
-std::string upper(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
-
 std::string or_dash(const std::string& s) {
     return s.empty() ? "-" : s;
 }
@@ -216,9 +211,9 @@ void print_plugin_detail(std::ostream& out, const PluginDescription& plugin) {
     t.print(out);
     out << fmt::format(
         "\nSet them with --param {0}.KEY=VALUE, with KEY = VALUE in [plugin.{0}] of a --config "
-        "file, or with FLUXBURST_{1}_<KEY> (this plugin) or FLUXBURST_<KEY> (every plugin) in "
+        "file, or with {1}<KEY> (this plugin) or FLUXBURST_<KEY> (every plugin) in "
         "the environment.\n",
-        safe(plugin.name, max_cell), safe(upper(plugin.name), max_cell));
+        safe(plugin.name, max_cell), safe(plugin_env_name(plugin.name, ""), max_cell));
 }
 
 void print_setup(std::ostream& out, const std::string& plugin, const BurstResult& result) {

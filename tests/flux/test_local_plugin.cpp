@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fluxburst/flux_queue.hpp>
 #include <fluxburst/fluxburst.hpp>
+#include <set>
 #include <thread>
 
 #include "../test_support.hpp"
@@ -113,6 +114,17 @@ TEST_CASE(
     run_setup(params, true);
     CHECK(test::read_text(conf + "/curve.cert") != cert);
     CHECK(mode_of(conf + "/curve.cert") == 0600);
+}
+
+TEST_CASE("local plugin setup: the command it prints for the leader takes the path as one word") {
+    // Issue 12 item 1: an operator's config_dir pasted into a command unquoted.
+    test::TempDir dir;
+    std::string conf = dir.file("burst dir $(echo x) 'q'");
+    fluxburst::BurstResult done = run_setup(setup_params(conf, dir.file("sock")));
+    std::string start = done.details["start_leader"];
+    REQUIRE(start.rfind("flux broker ", 0) == 0);
+    auto r = fluxburst::local::run_command("printf '[%s]' " + start.substr(12), 10);
+    CHECK(r.out == "[--config-path=" + conf + "/conf.d][-Sbroker.rc2_none][-Sbroker.quorum=1]");
 }
 
 TEST_CASE(
@@ -326,4 +338,43 @@ TEST_CASE(
     auto ended = test::sh(test::flux() + " job wait-event -t 60 " + parent_job + " clean",
                           parent.uri, false);
     CHECK(ended.ok());
+}
+
+TEST_CASE("local: parallel requests sharing one state file record every broker they launch") {
+    // Issue 12 item 4: without the state file's lock a launch went unrecorded (and
+    // could never be stopped). Ten commands, wanting 2..11 nodes of an instance with
+    // rank 0 up and ranks 1-10 down, together launch each down rank once, all recorded.
+    test::TempDir dir;
+    test::write_instance_config(dir.path(), 11);
+    test::SystemInstance instance(dir.path() + "/conf.d", dir.path());
+    instance.start_rank(0);
+    std::string state = dir.file("local-state.json");
+    std::string script;
+    for (int nodes = 2; nodes <= 11; ++nodes)
+        script += std::string(FLUX_BURST_COMMAND) + " request --plugin local --plugin-path " +
+                  TEST_BUILD_PLUGIN_DIR + " --nodes " + std::to_string(nodes) +
+                  " --param local.instance_uri=" + instance.uri() +
+                  " --param local.state_file=" + state +
+                  " --param 'local.launch_command=echo {host}' --json > " +
+                  dir.file("out" + std::to_string(nodes)) + " 2>&1 &\n";
+    test::sh(script + "wait\n");
+    std::multiset<std::string> reported;
+    for (int nodes = 2; nodes <= 11; ++nodes) {
+        std::string out = test::read_text(dir.file("out" + std::to_string(nodes)));
+        INFO(out);
+        json report = json::parse(out);
+        REQUIRE(report["plugins"][0]["ok"] == true);
+        for (const auto& l : report["plugins"][0]["details"].value("launched", json::array()))
+            for (const auto& h : l["hosts"]) reported.insert(h.get<std::string>());
+    }
+    std::multiset<std::string> recorded;
+    json saved = json::parse(test::read_text(state));
+    INFO("state file: " << saved.dump());
+    for (const auto& l : saved["launches"])
+        for (const auto& h : l["hosts"]) recorded.insert(h.get<std::string>());
+    CHECK(recorded == reported);   // every launch recorded
+    CHECK(recorded.size() == 10);  // each down rank launched once: fake[1-10]
+    CHECK(std::set<std::string>(recorded.begin(), recorded.end()).size() == 10);
+    CHECK(recorded.count("fake0") == 0);
+    instance.stop();
 }
