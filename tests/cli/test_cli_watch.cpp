@@ -35,6 +35,20 @@ bool has_clusters(const std::string& state_file, bool want) {
     return !j.is_discarded() && j["clusters"].empty() != want;
 }
 
+// run --watch with mock, its state in `state`, unbursting `unburst_after` after.
+std::vector<std::string> watch_mock(const std::string& jobs, const std::string& state,
+                                    const std::string& interval, const std::string& unburst_after) {
+    return {
+        "run",    "--watch", "--interval", interval, "--unburst-after", unburst_after,
+        "--jobs", jobs,      "--plugin",   "mock",   "--param",         "mock.state_file=" + state};
+}
+
+// Replace the jobs file atomically, as a queue writer would.
+void replace_jobs(const std::string& jobs, const nlohmann::json& doc) {
+    test::write_text(jobs + ".new", doc.dump(1));
+    REQUIRE(std::rename((jobs + ".new").c_str(), jobs.c_str()) == 0);
+}
+
 }  // namespace
 
 TEST_CASE("run --watch stops on SIGTERM with exit 0, nothing lost or half-written") {
@@ -83,9 +97,7 @@ TEST_CASE("run --watch unbursts once the served jobs are finished, then stops on
     test::TempDir dir;
     std::string jobs = cli_test::copy_data(dir, "jobs.json");
     std::string state = dir.file("state.json");
-    cli_test::Process p({"run", "--watch", "--interval", "0.1s", "--unburst-after", "0.2s",
-                         "--jobs", jobs, "--plugin", "mock", "--param",
-                         "mock.state_file=" + state});
+    cli_test::Process p(watch_mock(jobs, state, "0.1s", "0.2s"));
     REQUIRE(cli_test::wait_for([&] { return has_clusters(state, true); }, 10));
 
     // The jobs finish: state INACTIVE (64); "done" (marked for mock before) too, and
@@ -99,8 +111,7 @@ TEST_CASE("run --watch unbursts once the served jobs are finished, then stops on
         kept.push_back(j);
     }
     doc["jobs"] = kept;
-    test::write_text(jobs + ".new", doc.dump(1));
-    REQUIRE(std::rename((jobs + ".new").c_str(), jobs.c_str()) == 0);
+    replace_jobs(jobs, doc);
 
     REQUIRE(cli_test::wait_for([&] { return has_clusters(state, false); }, 10));
     p.signal(SIGINT);
@@ -119,9 +130,9 @@ TEST_CASE("run --watch does not unburst while a served job is still active") {
     test::TempDir dir;
     std::string jobs = cli_test::copy_data(dir, "jobs.json");
     std::string state = dir.file("state.json");
-    cli_test::Process p({"run", "--watch", "--interval", "0.05s", "--unburst-after", "0s", "--jobs",
-                         jobs, "--plugin", "mock", "--param", "mock.state_file=" + state,
-                         "--json"});
+    auto args = watch_mock(jobs, state, "0.05s", "0s");
+    args.push_back("--json");
+    cli_test::Process p(args);
     REQUIRE(cli_test::wait_for([&] { return has_clusters(state, true); }, 10));
     cli_test::wait_for([&] { return false; }, 0.5);  // many cycles
     p.signal(SIGTERM);
@@ -135,14 +146,11 @@ TEST_CASE("run --watch with a huge --unburst-after never unbursts (capped, no ov
     test::TempDir dir;
     std::string jobs = cli_test::copy_data(dir, "jobs.json");
     std::string state = dir.file("state.json");
-    cli_test::Process p({"run", "--watch", "--interval", "0.05s", "--unburst-after", "1e10",
-                         "--jobs", jobs, "--plugin", "mock", "--param",
-                         "mock.state_file=" + state});
+    cli_test::Process p(watch_mock(jobs, state, "0.05s", "1e10"));
     REQUIRE(cli_test::wait_for([&] { return has_clusters(state, true); }, 10));
     auto doc = nlohmann::json::parse(test::read_text(jobs));
     for (auto& j : doc["jobs"]) j["state"] = 64;  // every job done
-    test::write_text(jobs + ".new", doc.dump(1));
-    REQUIRE(std::rename((jobs + ".new").c_str(), jobs.c_str()) == 0);
+    replace_jobs(jobs, doc);
     cli_test::wait_for([&] { return false; }, 1.0);  // many cycles
     p.signal(SIGTERM);
     REQUIRE(p.wait(10) == 0);
