@@ -27,19 +27,12 @@ std::string trim(const std::string& text) {
     return text.substr(begin, end - begin);
 }
 
-// The file's content, after the checks a file holding secrets must pass: those of
-// a trusted file (owner, not writable by others), and readable by its owner only.
+// The file's content, after the checks a file holding secrets must pass: owned by
+// the user or root, readable and writable by its owner only, not a link.
 std::string read_secret_file(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) {
-        std::ostringstream mode;
-        mode << std::oct << (st.st_mode & 0777);
-        throw Error("AWS credentials file " + path + " has mode " + mode.str() +
-                    ": its group or others may read the secret keys; refused (fix: chmod 600 " +
-                    path + ")");
-    }
-    std::optional<std::string> text = read_trusted_file(
-        path, "AWS credentials file", TrustedOwner::UserOrRoot, max_credentials_file);
+    std::optional<std::string> text =
+        read_trusted_file(path, "AWS credentials file", TrustedOwner::UserOrRoot,
+                          max_credentials_file, TrustedContent::Secret);
     if (!text)
         throw Error("AWS credentials file " + path +
                     " does not exist (set AWS_SHARED_CREDENTIALS_FILE, or the keys in "

@@ -1,6 +1,5 @@
 #include "google_auth.hpp"
 
-#include <fcntl.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -12,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fluxburst/error.hpp>
+#include <fluxburst/trusted_file.hpp>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -43,59 +43,13 @@ std::string openssl_error() {
 
 // Read a credentials file, refusing one that is not private to us.
 std::string read_private_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-        int err = errno;
-        throw Error("Google credentials file " + path + ": " + std::strerror(err) +
-                    (err == ENOENT ? " (check GOOGLE_APPLICATION_CREDENTIALS or the "
-                                     "credentials_file parameter)"
-                                   : ""));
-    }
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        throw Error("Google credentials file " + path + " is not a regular file");
-    }
-    if (st.st_uid != ::geteuid()) {
-        ::close(fd);
-        throw Error("Google credentials file " + path + " is owned by uid " +
-                    std::to_string(st.st_uid) + ", not by this user (uid " +
-                    std::to_string(::geteuid()) +
-                    "): refusing a secret someone else controls; copy it and chmod 600 the copy");
-    }
-    if (st.st_mode & 077) {
-        ::close(fd);
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-        throw Error("Google credentials file " + path + " has mode " + mode +
-                    ": it holds a secret and must be private to its owner (chmod 600 " + path +
-                    ")");
-    }
-    if (static_cast<std::size_t>(st.st_size) > max_credentials_bytes) {
-        ::close(fd);
-        throw Error("Google credentials file " + path + " is " + std::to_string(st.st_size) +
-                    " bytes, more than a credentials file can be (" +
-                    std::to_string(max_credentials_bytes) + ")");
-    }
-    std::string text;
-    char buf[4096];
-    for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            int err = errno;
-            ::close(fd);
-            throw Error("Google credentials file " + path + ": " + std::strerror(err));
-        }
-        if (n == 0) break;
-        text.append(buf, static_cast<std::size_t>(n));
-        if (text.size() > max_credentials_bytes) {
-            ::close(fd);
-            throw Error("Google credentials file " + path + " is too large");
-        }
-    }
-    ::close(fd);
-    return text;
+    auto text = read_trusted_file(path, "Google credentials file", TrustedOwner::User,
+                                  max_credentials_bytes, TrustedContent::Secret);
+    if (!text)
+        throw Error("Google credentials file " + path +
+                    ": no such file (check GOOGLE_APPLICATION_CREDENTIALS or the "
+                    "credentials_file parameter)");
+    return *text;
 }
 
 std::string string_field(const json& j, const char* key, const std::string& path, bool required) {
