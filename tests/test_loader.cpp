@@ -60,8 +60,8 @@ TEST_CASE("discover lists plugins without initialising them") {
     std::vector<std::string> names;
     for (const auto& d : found)
         if (d.name != "local") names.push_back(d.name);  // built only with Flux
-    CHECK(names == std::vector<std::string>{"alpha", "beta", "recorder", "compute-engine", "eks",
-                                            "kubernetes", "mock"});
+    CHECK(names == std::vector<std::string>{"alpha", "beta", "recorder", "compute-engine",
+                                            "eks", "gke", "kubernetes", "mock"});
     const auto& rec = found[2];
     CHECK(rec.ok());
     CHECK(rec.version == "1.2.3");

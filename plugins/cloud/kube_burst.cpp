@@ -188,6 +188,9 @@ KubeBurst::Started KubeBurst::run(std::int64_t nodes, std::int64_t tasks) {
     const std::string& ns = options_.ns;
     const std::string version = options_.minicluster.api_version;
     const KubeResource mc_kind = KubeResource::miniclusters(version);
+    FluxOperatorInstall install = options_.flux_operator;
+    install.api_version = version;
+    const std::string operator_installed = ensure_flux_operator(client_, install);
 
     // A free slot: not recorded here, and no MiniCluster of that name on the server
     // (one there was not made by a burst we know of: never touch it).
@@ -325,6 +328,7 @@ KubeBurst::Started KubeBurst::run(std::int64_t nodes, std::int64_t tasks) {
         {"api_version", version},        {"nodes", nodes},
         {"hosts", record["hosts"]},      {"first_rank", options_.topology.first_rank(slot_index)},
         {"secret", secret_name_of(name)}};
+    if (!operator_installed.empty()) started.details["flux_operator"] = operator_installed;
     return started;
 }
 

@@ -25,6 +25,7 @@
 
 #include <fluxburst/topology.hpp>
 
+#include "flux_operator.hpp"
 #include "kube_client.hpp"
 #include "kube_minicluster.hpp"
 
@@ -56,6 +57,9 @@ struct KubeBurstOptions {
     std::chrono::milliseconds start_timeout{std::chrono::minutes(10)};
     std::chrono::milliseconds delete_timeout{std::chrono::minutes(5)};
     std::chrono::milliseconds poll_interval{std::chrono::seconds(2)};
+    /// The Flux Operator: checked before each burst, installed from its manifest when
+    /// absent (api_version is taken from `minicluster`).
+    FluxOperatorInstall flux_operator;
     /// The key of the state object under which bursts are recorded.
     std::string state_key = "kubernetes";
     /// Names what bursts (messages): "kubernetes", "gke cluster x".

@@ -11,8 +11,10 @@
 
 #include <fluxburst/error.hpp>
 #include <fluxburst/flux.hpp>
+#include <fluxburst/state_file.hpp>
 #include <fluxburst/trusted_file.hpp>
 
+#include "kube_manifest.hpp"
 #include "local_file.hpp"
 
 namespace fluxburst::cloud {
@@ -20,16 +22,6 @@ namespace {
 
 using fluxburst::ParamType;
 namespace fp = fluxburst::flux_protocol;
-
-std::chrono::milliseconds seconds_param(const fluxburst::Params& p, const std::string& key) {
-    const double s = p.get_number(key);
-    if (!(s > 0) || s > 7 * 24 * 3600.0)
-        throw Error("parameter " + key +
-                    " must be a number of seconds above 0 (at most a week), "
-                    "got " +
-                    std::to_string(s));
-    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s * 1000)));
-}
 
 std::int64_t int_in(const fluxburst::Params& p, const std::string& key, std::int64_t lo,
                     std::int64_t hi) {
@@ -118,6 +110,47 @@ void make_private_dirs(const std::string& dir) {
 
 }  // namespace
 
+std::chrono::milliseconds seconds_param(const fluxburst::Params& p, const std::string& key) {
+    const double s = p.get_number(key);
+    if (!(s > 0) || s > 7 * 24 * 3600.0)
+        throw Error("parameter " + key +
+                    " must be a number of seconds above 0 (at most a week), "
+                    "got " +
+                    std::to_string(s));
+    return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s * 1000)));
+}
+
+nlohmann::json recorded_bursts(const nlohmann::json& state) {
+    const nlohmann::json kube = state.value("kubernetes", nlohmann::json::object());
+    const nlohmann::json bursts =
+        kube.is_object() ? kube.value("bursts", nlohmann::json::object()) : nlohmann::json();
+    return bursts.is_object() ? bursts : nlohmann::json::object();
+}
+
+std::int64_t nodes_in_use(const nlohmann::json& bursts) {
+    std::int64_t used = 0;
+    for (const auto& [name, record] : bursts.items())
+        if (record.is_object()) used += record.value("nodes", std::int64_t{0});
+    return used;
+}
+
+std::optional<std::int64_t> burst_free_nodes(const KubeBurstSettings& settings,
+                                             std::int64_t cluster_max) {
+    nlohmann::json bursts;
+    try {
+        bursts = recorded_bursts(fluxburst::StateFile(settings.state_file).read());
+    } catch (const fluxburst::Error&) {
+        return std::nullopt;
+    }
+    std::int64_t free_slots = 0;
+    for (const auto& slot : settings.options.topology.bursts)
+        if (!bursts.contains(slot.name)) ++free_slots;
+    std::int64_t free = free_slots * settings.max_nodes;
+    if (cluster_max > 0)
+        free = std::min(free, std::max<std::int64_t>(0, cluster_max - nodes_in_use(bursts)));
+    return free;
+}
+
 fluxburst::ParamSchema kube_burst_parameters() {
     return {
         {"lead_address", ParamType::String, nullptr, true,
@@ -184,6 +217,12 @@ fluxburst::ParamSchema kube_burst_parameters() {
         {"cores", ParamType::String, "0", false, "setup: core ids of each node in R, e.g. 0-7"},
         {"gpus_per_node", ParamType::String, "", false,
          "setup: GPU ids of each node in R, e.g. 0-1 (default: none)"},
+        {"operator_manifest", ParamType::String, "", false,
+         "the Flux Operator's manifest (multi-document YAML, e.g. a release's "
+         "flux-operator.yaml), applied through the API server when MiniClusters are not "
+         "served (default: the operator must be installed)"},
+        {"operator_timeout", ParamType::Number, 300.0, false,
+         "seconds the Flux Operator installed from operator_manifest may take to be ready"},
         {"start_timeout", ParamType::Number, 600.0, false,
          "seconds a burst's pods may take to run; a burst still Pending or Failed then is "
          "deleted and reported with the API's reason"},
@@ -288,6 +327,11 @@ KubeBurstSettings kube_burst_settings(const fluxburst::Params& p, const std::str
     o.start_timeout = seconds_param(p, "start_timeout");
     o.delete_timeout = seconds_param(p, "delete_timeout");
     o.poll_interval = seconds_param(p, "poll_interval");
+    o.flux_operator.origin = p.get_string("operator_manifest");
+    if (!o.flux_operator.origin.empty())
+        o.flux_operator.manifest = read_manifest(o.flux_operator.origin, "operator_manifest");
+    o.flux_operator.timeout = seconds_param(p, "operator_timeout");
+    o.flux_operator.poll = o.poll_interval;
     s.request_timeout = seconds_param(p, "request_timeout");
 
     s.state_file = p.get_string("state_file");

@@ -2,7 +2,9 @@
 // declared once, typed and documented, and turned into KubeBurstOptions.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include <fluxburst/params.hpp>
@@ -41,6 +43,20 @@ void load_burst_keys(KubeBurstSettings& settings);
 
 /// The lead's setup for these settings (topology::write_lead_setup writes it).
 fluxburst::topology::LeadSetup lead_setup(const KubeBurstSettings& settings, bool overwrite);
+
+/// A duration parameter in seconds (above 0, at most a week); throws
+/// fluxburst::Error naming `key` otherwise.
+std::chrono::milliseconds seconds_param(const fluxburst::Params& params, const std::string& key);
+
+/// The bursts recorded in a plugin's state file ({name: record}; {} when none).
+nlohmann::json recorded_bursts(const nlohmann::json& state);
+/// The nodes the recorded bursts hold.
+std::int64_t nodes_in_use(const nlohmann::json& bursts);
+/// The nodes a plugin can still burst, from its state file (no API request): free
+/// declared bursts times max_nodes, at most `cluster_max` (0: no limit) less the
+/// nodes in use; nullopt when the state file cannot be read.
+std::optional<std::int64_t> burst_free_nodes(const KubeBurstSettings& settings,
+                                             std::int64_t cluster_max);
 
 /// A burst plugin's setup(): writes the lead's setup and says what it wrote, which
 /// port to open to `who` (e.g. "the cluster's pods") and how to start the lead.

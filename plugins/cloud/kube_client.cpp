@@ -220,6 +220,13 @@ std::optional<nlohmann::json> KubeClient::get(const KubeResource& resource, cons
     return std::move(r.body);
 }
 
+std::optional<nlohmann::json> KubeClient::get_path(const std::string& path) {
+    Reply r = send("GET", path, "", nullptr);
+    if (r.status == 404) return std::nullopt;
+    if (r.status < 200 || r.status >= 300) fail("GET", path, r.status, r.body);
+    return std::move(r.body);
+}
+
 nlohmann::json KubeClient::list(const KubeResource& resource, const std::string& ns,
                                 const std::string& label_selector,
                                 const std::string& field_selector) {

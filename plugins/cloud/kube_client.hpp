@@ -74,6 +74,8 @@ public:
     /// The object, or nullopt when it does not exist (404).
     std::optional<nlohmann::json> get(const KubeResource& resource, const std::string& ns,
                                       const std::string& name);
+    /// GET of an API path ("/apis/apps/v1": discovery), or nullopt on 404.
+    std::optional<nlohmann::json> get_path(const std::string& path);
     /// The items of the collection matching the selectors (each may be empty).
     nlohmann::json list(const KubeResource& resource, const std::string& ns,
                         const std::string& label_selector = "",

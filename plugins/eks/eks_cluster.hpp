@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws_eks_api.hpp"
+#include "cluster_unburst.hpp"
 
 namespace fluxburst::eks {
 
@@ -62,11 +63,7 @@ struct ClusterAccess {
 };
 
 /// One step of giving back: what, and how it went.
-struct ReleaseStep {
-    std::string what;
-    bool ok = true;
-    std::string message;
-};
+using ReleaseStep = cloud::ReleaseStep;
 
 class ClusterLifecycle {
 public:

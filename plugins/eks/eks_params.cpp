@@ -3,17 +3,10 @@
 #include <cctype>
 
 #include "aws_credentials.hpp"
+#include "kube_burst_params.hpp"
 
 namespace fluxburst::eks {
 namespace {
-
-std::chrono::milliseconds seconds(const Params& params, const std::string& key) {
-    const double value = params.get_number(key);
-    if (!(value > 0) || value > 7 * 24 * 3600)
-        throw Error(key + " must be a number of seconds above 0 (and below a week), got " +
-                    std::to_string(value));
-    return std::chrono::milliseconds(static_cast<std::int64_t>(value * 1000));
-}
 
 void check_endpoint(const std::string& key, const std::string& value) {
     if (value.empty()) return;
@@ -137,9 +130,9 @@ ClusterOptions cluster_options(const Params& params) {
             throw Error("tags: fluxburst-owner is set by the plugin");
         o.tags[tag.substr(0, equals)] = tag.substr(equals + 1);
     }
-    o.create_timeout = seconds(params, "cluster_create_timeout");
-    o.delete_timeout = seconds(params, "cluster_delete_timeout");
-    o.poll_interval = seconds(params, "cluster_poll_interval");
+    o.create_timeout = cloud::seconds_param(params, "cluster_create_timeout");
+    o.delete_timeout = cloud::seconds_param(params, "cluster_delete_timeout");
+    o.poll_interval = cloud::seconds_param(params, "cluster_poll_interval");
     return o;
 }
 

@@ -18,6 +18,7 @@
 #include "aws_eks_api.hpp"
 #include "aws_eks_token.hpp"
 #include "base64.hpp"
+#include "cluster_unburst.hpp"
 #include "eks_cluster.hpp"
 #include "eks_params.hpp"
 #include "kube_burst.hpp"
@@ -77,23 +78,14 @@ public:
     }
 
     std::optional<std::int64_t> free_nodes() const override {
-        json bursts;
-        try {
-            bursts = recorded_bursts(fluxburst::StateFile(settings_.state_file).read());
-        } catch (const fluxburst::Error&) {
-            return std::nullopt;
-        }
-        std::int64_t free_slots = 0;
-        for (const auto& slot : settings_.options.topology.bursts)
-            if (!bursts.contains(slot.name)) ++free_slots;
-        return std::min(free_slots * settings_.max_nodes,
-                        std::max<std::int64_t>(0, cluster_.max_size - nodes_in_use(bursts)));
+        return cloud::burst_free_nodes(settings_, cluster_.max_size);
     }
 
     BurstResult run(const fluxburst::BurstRequest& request) override {
         auto state = state_file();
         // The node group holds every burst's pods: the ones running and this one.
-        const std::int64_t total = nodes_in_use(recorded_bursts(state->read())) + request.nodes;
+        const std::int64_t total =
+            cloud::nodes_in_use(cloud::recorded_bursts(state->read())) + request.nodes;
         auto eks_api = api();  // outlives `life`, which refers to it
         eks::ClusterLifecycle life = lifecycle(*eks_api, state);
         eks::ClusterAccess access = life.ensure(total);
@@ -113,41 +105,16 @@ public:
 
     BurstResult unburst() override {
         auto state = state_file();
-        json steps = json::array();
-        bool failed = false;
-        std::string summary;
-        auto add = [&](const std::string& what, bool ok, const std::string& message) {
-            steps.push_back({{"step", what}, {"ok", ok}, {"message", message}});
-            failed = failed || !ok;
-            summary +=
-                (summary.empty() ? "" : "; ") + what + ": " + (ok ? "" : "FAILED: ") + message;
-        };
         auto eks_api = api();
         eks::ClusterLifecycle life = lifecycle(*eks_api, state);
-        // 1. The MiniClusters, through the cluster's API server while it exists.
-        if (!recorded_bursts(state->read()).empty()) {
-            try {
-                std::optional<eks::ClusterAccess> access = life.access();
-                if (!access) {
-                    state->update([](json& s) { s.erase(settings_key()); });
-                    add("MiniClusters", true, "the cluster is gone, and its MiniClusters with it");
-                } else {
-                    const auto removed = kube_burst(*access, state).unburst();
-                    std::string names;
-                    for (const auto& n : removed) names += (names.empty() ? "" : ", ") + n;
-                    add("MiniClusters", true, "deleted " + names);
-                }
-            } catch (const std::exception& e) {
-                add("MiniClusters", false, e.what());
-            }
-        }
-        // 2. The node group, then the cluster: each tried whatever happened before.
-        for (const eks::ReleaseStep& step : life.release()) add(step.what, step.ok, step.message);
-        if (failed)
-            throw Error("eks: unburst incomplete (what failed stays recorded in " +
-                        settings_.state_file + "; unburst again to finish): " + summary);
-        if (steps.empty()) return {"nothing to unburst", {{"steps", steps}}};
-        return {summary, {{"steps", steps}}};
+        return cloud::unburst_cluster(
+            "eks", *state,
+            [&]() -> std::optional<cloud::KubeBurst> {
+                auto access = life.access();
+                if (!access) return std::nullopt;
+                return kube_burst(*access, state);
+            },
+            [&] { return life.release(); });
     }
 
     BurstResult setup(const fluxburst::SetupRequest& request) override {
@@ -156,20 +123,6 @@ public:
     }
 
 private:
-    static const char* settings_key() { return "kubernetes"; }
-
-    static json recorded_bursts(const json& state) {
-        const json kube = state.value(settings_key(), json::object());
-        return kube.is_object() ? kube.value("bursts", json::object()) : json::object();
-    }
-
-    static std::int64_t nodes_in_use(const json& bursts) {
-        std::int64_t used = 0;
-        for (const auto& [name, record] : bursts.items())
-            if (record.is_object()) used += record.value("nodes", std::int64_t{0});
-        return used;
-    }
-
     std::shared_ptr<fluxburst::StateFile> state_file() const {
         return std::make_shared<fluxburst::StateFile>(settings_.state_file);
     }

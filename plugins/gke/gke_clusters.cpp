@@ -30,7 +30,7 @@ json node_pool(const NodePoolSpec& pool) {
 }
 
 std::string seconds(std::chrono::milliseconds ms) {
-    return std::to_string(ms.count() / 1000) + " s";
+    return std::to_string((ms.count() + 999) / 1000) + " s";
 }
 
 }  // namespace

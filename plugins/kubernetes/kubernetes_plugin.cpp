@@ -90,22 +90,7 @@ public:
 
     std::optional<std::int64_t> free_nodes() const override {
         // What is in use is in the state file: no API request needed.
-        json bursts;
-        try {
-            json state = fluxburst::StateFile(settings_.state_file).read();
-            bursts = state.value("kubernetes", json::object()).value("bursts", json::object());
-        } catch (const fluxburst::Error&) {
-            return std::nullopt;
-        }
-        std::int64_t free_slots = 0, used = 0;
-        for (const auto& slot : settings_.options.topology.bursts)
-            if (!bursts.contains(slot.name)) ++free_slots;
-        for (const auto& [name, r] : bursts.items())
-            if (r.is_object()) used += r.value("nodes", 0);
-        std::int64_t free = free_slots * settings_.max_nodes;
-        if (settings_.capacity > 0)
-            free = std::min(free, std::max<std::int64_t>(0, settings_.capacity - used));
-        return free;
+        return cloud::burst_free_nodes(settings_, settings_.capacity);
     }
 
 private:

@@ -10,11 +10,13 @@ TEST_CASE("plugins lists usable plugins with version, description and path") {
     auto r = run({"plugins"});
     REQUIRE(r.status == 0);
     auto rows = cli_test::table_rows(r.out, "NAME");
-    // the build's plugins: compute-engine, eks, kubernetes, mock, and local with Flux
-    REQUIRE(rows.size() == (CLI_TEST_HAVE_FLUX ? 5u : 4u));
+    // the build's plugins: compute-engine, eks, gke, kubernetes, mock, and local with Flux
+    REQUIRE(rows.size() == (CLI_TEST_HAVE_FLUX ? 6u : 5u));
     CHECK(rows[0][0] == "compute-engine");
     rows.erase(rows.begin());
     CHECK(rows[0][0] == "eks");
+    rows.erase(rows.begin());
+    CHECK(rows[0][0] == "gke");
     rows.erase(rows.begin());
     CHECK(rows[0][0] == "kubernetes");
     rows.erase(rows.begin());

@@ -125,8 +125,8 @@ TEST_CASE("an unknown plugin is a usage error with a suggestion") {
     check_usage_error({"run", "--mock", "--plugin", "mokc"},
                       "unknown plugin 'mokc': no libfluxburst_mokc.so in ");
     check_usage_error({"run", "--mock", "--plugin", "mokc"}, "did you mean 'mock'?");
-    check_usage_error({"run", "--mock", "--plugin", "gke"}, "available: ");
-    check_usage_error({"run", "--mock", "--plugin", "gke"}, "mock");
+    check_usage_error({"run", "--mock", "--plugin", "slurm"}, "available: ");
+    check_usage_error({"run", "--mock", "--plugin", "slurm"}, "mock");
     check_usage_error({"plugins", "mokc"}, "unknown plugin 'mokc'");
     check_usage_error({"run", "--mock", "--plugin-path", "/nonexistent/dir"},
                       "--plugin-path '/nonexistent/dir': no such directory");

@@ -154,6 +154,140 @@ void FakeKube::refuse_pods(const std::string& message) {
     refuse_message_ = message;
 }
 
+void FakeKube::remove_operator() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    operator_installed_ = false;
+}
+
+void FakeKube::hold_deployments(bool hold) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    hold_deployments_ = hold;
+}
+
+std::vector<std::string> FakeKube::applied() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> out;
+    for (const auto& [key, o] : generic_) out.push_back(key);
+    return out;
+}
+
+bool FakeKube::operator_served() const {
+    return operator_installed_ ||
+           generic_.count("customresourcedefinitions//miniclusters.flux-framework.org");
+}
+
+// API discovery, and the kinds an operator manifest holds, stored as given.
+std::optional<FakeKube::Response> FakeKube::generic(const std::string& method,
+                                                    const std::vector<std::string>& parts,
+                                                    const std::string& text) {
+    struct Kind {
+        const char* group_version;
+        const char* plural;
+        const char* kind;
+        bool namespaced;
+    };
+    static const Kind kinds[] = {
+        {"v1", "namespaces", "Namespace", false},
+        {"v1", "secrets", "Secret", true},
+        {"v1", "pods", "Pod", true},
+        {"v1", "events", "Event", true},
+        {"v1", "serviceaccounts", "ServiceAccount", true},
+        {"v1", "services", "Service", true},
+        {"v1", "configmaps", "ConfigMap", true},
+        {"apps/v1", "deployments", "Deployment", true},
+        {"rbac.authorization.k8s.io/v1", "roles", "Role", true},
+        {"rbac.authorization.k8s.io/v1", "rolebindings", "RoleBinding", true},
+        {"rbac.authorization.k8s.io/v1", "clusterroles", "ClusterRole", false},
+        {"rbac.authorization.k8s.io/v1", "clusterrolebindings", "ClusterRoleBinding", false},
+        {"apiextensions.k8s.io/v1", "customresourcedefinitions", "CustomResourceDefinition", false},
+    };
+    std::string gv;
+    std::size_t at = 0;
+    if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "v1") {
+        gv = "v1";
+        at = 2;
+    } else if (parts.size() >= 3 && parts[0] == "apis") {
+        gv = parts[1] + "/" + parts[2];
+        at = 3;
+    } else {
+        return std::nullopt;
+    }
+    // Discovery: GET /api/v1, GET /apis/<group>/<version>.
+    if (parts.size() == at) {
+        if (method != "GET") return std::nullopt;
+        json resources = json::array();
+        if (parts[1] == "flux-framework.org") {
+            if (!operator_served() || !versions_.count(parts[2])) return std::nullopt;
+            resources.push_back(
+                {{"name", "miniclusters"}, {"kind", "MiniCluster"}, {"namespaced", true}});
+        }
+        for (const auto& k : kinds)
+            if (gv == k.group_version)
+                resources.push_back(
+                    {{"name", k.plural}, {"kind", k.kind}, {"namespaced", k.namespaced}});
+        if (resources.empty()) return std::nullopt;
+        return Response{
+            200, {{"kind", "APIResourceList"}, {"groupVersion", gv}, {"resources", resources}}};
+    }
+    if (parts[1] == "flux-framework.org" && !operator_served())
+        return Response{
+            404, status(404, "NotFound", "the server could not find the requested resource")};
+    // The kinds the other routes do not serve.
+    std::string ns, plural, name;
+    const Kind* kind = nullptr;
+    std::vector<std::string> rest(parts.begin() + static_cast<long>(at), parts.end());
+    if (rest.size() >= 3 && rest[0] == "namespaces") {
+        ns = rest[1];
+        rest.erase(rest.begin(), rest.begin() + 2);
+    }
+    if (rest.empty() || rest.size() > 2) return std::nullopt;
+    plural = rest[0];
+    if (rest.size() == 2) name = rest[1];
+    for (const auto& k : kinds)
+        if (gv == k.group_version && plural == k.plural && k.namespaced == !ns.empty()) kind = &k;
+    if (!kind || plural == "namespaces" || plural == "secrets" || plural == "pods" ||
+        plural == "events")
+        return std::nullopt;
+    if (!ns.empty() && !namespaces_.count(ns) && method == "POST")
+        return Response{404, status(404, "NotFound", "namespaces \"" + ns + "\" not found")};
+    if (method == "POST" && name.empty()) {
+        json body = json::parse(text, nullptr, false);
+        if (!body.is_object() || body.value("kind", "") != kind->kind ||
+            body.value("apiVersion", "") != gv)
+            return Response{400, status(400, "BadRequest",
+                                        std::string("expected apiVersion ") + kind->group_version +
+                                            ", kind " + kind->kind)};
+        const std::string n = body.value("metadata", json::object()).value("name", "");
+        if (!valid_subdomain(n) && !(plural.find("role") != std::string::npos && !n.empty()))
+            return Response{422, status(422, "Invalid", plural + " \"" + n + "\" is invalid")};
+        const std::string key = plural + "/" + ns + "/" + n;
+        if (generic_.count(key))
+            return Response{409,
+                            status(409, "AlreadyExists", plural + " \"" + n + "\" already exists")};
+        generic_[key] = body;
+        return Response{201, body};
+    }
+    const std::string key = plural + "/" + ns + "/" + name;
+    auto it = generic_.find(key);
+    if (method == "GET" && !name.empty()) {
+        if (it == generic_.end())
+            return Response{404, status(404, "NotFound", plural + " \"" + name + "\" not found")};
+        json o = it->second;
+        if (plural == "deployments" && !hold_deployments_) {
+            const std::int64_t replicas = o.value("spec", json::object()).value("replicas", 1);
+            o["status"] = {{"replicas", replicas}, {"availableReplicas", replicas}};
+        }
+        return Response{200, o};
+    }
+    if (method == "DELETE" && !name.empty()) {
+        if (it == generic_.end())
+            return Response{404, status(404, "NotFound", plural + " \"" + name + "\" not found")};
+        generic_.erase(it);
+        return Response{200, {{"kind", "Status"}, {"status", "Success"}}};
+    }
+    return std::nullopt;
+}
+
 void FakeKube::add_namespace(const std::string& name) {
     std::lock_guard<std::mutex> lock(mutex_);
     namespaces_.insert(name);
@@ -278,6 +412,7 @@ FakeKube::Response FakeKube::route(const std::string& method, const std::string&
     std::lock_guard<std::mutex> lock(mutex_);
     expire();
     const auto parts = split_path(path);
+    if (auto r = generic(method, parts, text)) return *r;
     const auto not_found =
         Response{404, status(404, "NotFound", "the server could not find the requested resource")};
 

@@ -69,6 +69,16 @@ public:
     /// (what a quota refusal looks like).
     void refuse_pods(const std::string& message);
 
+    // ---- the operator itself ----
+    /// The Flux Operator is not installed: MiniClusters are not served until a
+    /// CustomResourceDefinition miniclusters.flux-framework.org is created.
+    void remove_operator();
+    /// Deployments created through the API get no available replica while set.
+    void hold_deployments(bool hold);
+    /// Objects created through the generic kinds (the operator's manifest: CRDs,
+    /// RBAC, service accounts, services, config maps, deployments): "plural/ns/name".
+    std::vector<std::string> applied();
+
     // ---- inspection ----
     /// Objects created through the API and not deleted: "secrets/ns/name",
     /// "miniclusters/ns/name", "pods/ns/name", "namespaces/name".
@@ -102,6 +112,9 @@ private:
                    const std::multimap<std::string, std::string>& params, const std::string& body,
                    const std::string& user);
     void expire();
+    std::optional<Response> generic(const std::string& method,
+                                    const std::vector<std::string>& parts, const std::string& body);
+    bool operator_served() const;
     nlohmann::json pod_json(const Pod& pod) const;
 
     TlsIdentity ca_;
@@ -126,6 +139,9 @@ private:
     std::vector<nlohmann::json> minicluster_log_, secret_log_;
     std::vector<std::string> problems_, requests_;
     int pod_serial_ = 0;
+    bool operator_installed_ = true;
+    bool hold_deployments_ = false;
+    std::map<std::string, nlohmann::json> generic_;  // "plural/ns/name" -> object
 };
 
 }  // namespace test
