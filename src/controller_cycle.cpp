@@ -160,11 +160,11 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
                 reasons.push_back(p->name() + ": declined");
             } catch (const std::exception& e) {
                 auto& f = schedule_failures[p];
-                if (f.count++ == 0) f.first = fmt::format("job {}: {}", id, e.what());
+                if (f.count++ == 0) f.first = fmt::format("job {}: {}", job_id_f58(id), e.what());
                 reasons.push_back(fmt::format("{}: schedule threw: {}", p->name(), e.what()));
             } catch (...) {
                 auto& f = schedule_failures[p];
-                if (f.count++ == 0) f.first = fmt::format("job {}: unknown exception", id);
+                if (f.count++ == 0) f.first = fmt::format("job {}: unknown exception", job_id_f58(id));
                 reasons.push_back(p->name() + ": schedule threw an unknown exception");
             }
         }

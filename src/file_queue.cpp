@@ -221,9 +221,9 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
             nlohmann::json job = job_file::to_json(element);
             if (auto bad = check_job_shape(job))
                 throw QueueError(
-                    fmt::format("{}: cannot mark job {} scheduled: {}; nothing was "
+                    fmt::format("{}: cannot mark job {} ({}) scheduled: {}; nothing was "
                                 "written",
-                                describe(), mark.id, *bad));
+                                describe(), job_id_f58(mark.id), mark.id, *bad));
             mark_job_scheduled(job, mark.plugin);
             edited += job.dump();
         }

@@ -63,11 +63,12 @@ void MockQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         nlohmann::json* target = find(mark.id);
         if (!target)
             throw QueueError(
-                fmt::format("mock queue: cannot mark job {} scheduled: no such job", mark.id));
+                fmt::format("mock queue: cannot mark job {} ({}) scheduled: no such job",
+                            job_id_f58(mark.id), mark.id));
         if (auto plugin = job_burst_plugin(*target))
             throw QueueError(fmt::format(
-                "mock queue: job {} is already marked scheduled (to '{}'); nothing was marked",
-                mark.id, *plugin));
+                "mock queue: job {} ({}) is already marked scheduled (to '{}'); nothing was marked",
+                job_id_f58(mark.id), mark.id, *plugin));
         targets.push_back(target);
     }
     for (std::size_t i = 0; i < marks.size(); ++i) mark_job_scheduled(*targets[i], marks[i].plugin);

@@ -19,7 +19,9 @@ TEST_CASE("MockQueue marks jobs, all or nothing") {
     json other = fluxburst::MockQueue::sample_job();
     other["id"] = 5;
     q.add(other);
-    CHECK_THROWS_WITH(q.mark_scheduled({{5, "mock"}, {99, "mock"}}), Catch::Contains("job 99"));
+    // A person reads the job in F58 form (as flux jobs prints it), with the decimal id.
+    CHECK_THROWS_WITH(q.mark_scheduled({{5, "mock"}, {99, "mock"}}),
+                      Catch::Contains("job " + fluxburst::job_id_f58(99) + " (99)"));
     CHECK(q.lookup(5)->at("spec")["attributes"]["system"].contains("burstable"));  // untouched
     q.mark_scheduled(5, "mock");
     CHECK(q.lookup(5)->at("spec")["attributes"]["system"]["burst-scheduled"] == "mock");
