@@ -146,9 +146,16 @@ std::optional<std::int64_t> burst_free_nodes(const KubeBurstSettings& settings,
     for (const auto& slot : settings.options.topology.bursts)
         if (!bursts.contains(slot.name)) ++free_slots;
     std::int64_t free = free_slots * settings.max_nodes;
-    if (cluster_max > 0)
-        free = std::min(free, std::max<std::int64_t>(0, cluster_max - nodes_in_use(bursts)));
+    std::int64_t limit = settings.capacity;
+    if (cluster_max > 0 && (limit == 0 || cluster_max < limit)) limit = cluster_max;
+    if (limit > 0) free = std::min(free, std::max<std::int64_t>(0, limit - nodes_in_use(bursts)));
     return free;
+}
+
+bool burst_takes(const KubeBurstSettings& settings, std::optional<std::int64_t> free,
+                 std::int64_t nodes) {
+    if (nodes < 1 || nodes > settings.max_nodes) return false;
+    return !free || *free >= nodes;
 }
 
 fluxburst::ParamSchema kube_burst_parameters() {
@@ -172,7 +179,8 @@ fluxburst::ParamSchema kube_burst_parameters() {
          "nodes of each declared burst: the largest job this plugin takes"},
         {"capacity", ParamType::Integer, 0, false,
          "nodes the cluster can run in all bursts together (0: not known, only bursts and "
-         "max_nodes limit)"},
+         "max_nodes limit; gke and eks are also bound by their node pool's or node group's "
+         "largest size)"},
         {"namespace", ParamType::String, "flux-operator", false,
          "namespace of the MiniClusters and Secrets (created when missing)"},
         {"create_namespace", ParamType::Boolean, true, false,

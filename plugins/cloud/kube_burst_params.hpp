@@ -53,10 +53,15 @@ nlohmann::json recorded_bursts(const nlohmann::json& state);
 /// The nodes the recorded bursts hold.
 std::int64_t nodes_in_use(const nlohmann::json& bursts);
 /// The nodes a plugin can still burst, from its state file (no API request): free
-/// declared bursts times max_nodes, at most `cluster_max` (0: no limit) less the
-/// nodes in use; nullopt when the state file cannot be read.
+/// declared bursts times max_nodes, at most the smaller of the `capacity` parameter
+/// and `cluster_max` (each 0: no limit) less the nodes in use; nullopt when the state
+/// file cannot be read.
 std::optional<std::int64_t> burst_free_nodes(const KubeBurstSettings& settings,
-                                             std::int64_t cluster_max);
+                                             std::int64_t cluster_max = 0);
+/// A burst plugin's schedule(): a job of `nodes` fits one burst (1..max_nodes) and
+/// the `free` nodes (nullopt: not known, taken as fitting).
+bool burst_takes(const KubeBurstSettings& settings, std::optional<std::int64_t> free,
+                 std::int64_t nodes);
 
 /// A burst plugin's setup(): writes the lead's setup and says what it wrote, which
 /// port to open to `who` (e.g. "the cluster's pods") and how to start the lead.

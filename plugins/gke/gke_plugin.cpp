@@ -62,10 +62,7 @@ public:
     }
 
     bool schedule(const nlohmann::json& job) override {
-        const std::int64_t nodes = fluxburst::job_nodes(job);
-        if (nodes < 1 || nodes > settings_.max_nodes) return false;
-        const auto free = free_nodes();
-        return !free || *free >= nodes;
+        return cloud::burst_takes(settings_, free_nodes(), fluxburst::job_nodes(job));
     }
 
     std::optional<std::int64_t> free_nodes() const override {

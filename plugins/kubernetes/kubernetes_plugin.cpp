@@ -60,10 +60,7 @@ public:
     }
 
     bool schedule(const nlohmann::json& job) override {
-        const std::int64_t nodes = fluxburst::job_nodes(job);
-        if (nodes < 1 || nodes > settings_.max_nodes) return false;
-        const auto free = free_nodes();
-        return !free || *free >= nodes;
+        return cloud::burst_takes(settings_, free_nodes(), fluxburst::job_nodes(job));
     }
 
     BurstResult run(const fluxburst::BurstRequest& request) override {
@@ -90,7 +87,7 @@ public:
 
     std::optional<std::int64_t> free_nodes() const override {
         // What is in use is in the state file: no API request needed.
-        return cloud::burst_free_nodes(settings_, settings_.capacity);
+        return cloud::burst_free_nodes(settings_);
     }
 
 private:

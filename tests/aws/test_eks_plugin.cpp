@@ -7,12 +7,14 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fluxburst/client.hpp>
+#include <fluxburst/queue.hpp>
 #include <fluxburst/report.hpp>
 
 #include "aws_eks_token.hpp"
 #include "base64.hpp"
 #include "fake_eks.hpp"
 #include "fake_kube.hpp"
+#include "sample_job.hpp"
 #include "test_support.hpp"
 
 using nlohmann::json;
@@ -99,6 +101,20 @@ std::string error_of(const fluxburst::BurstReport& report) {
 }
 
 }  // namespace
+
+TEST_CASE("eks plugin: capacity, below the node group's largest size, bounds the jobs it takes",
+          "[eks][plugin]") {
+    Env env;
+    for (const auto& [capacity, taken] : {std::pair{0, true}, {2, true}, {1, false}}) {
+        auto client = env.client({{"capacity", capacity}});
+        client.set_queue(
+            std::make_shared<fluxburst::MockQueue>(std::vector<json>{test::sample_job_of(1, 2)}));
+        auto plan = client.plan_burst();
+        INFO("capacity=" << capacity);
+        CHECK(plan.assignments.size() == (taken ? 1u : 0u));
+        CHECK(plan.unmatched.size() == (taken ? 0u : 1u));
+    }
+}
 
 TEST_CASE("eks plugin: create, burst, grow, unburst; nothing left", "[eks][plugin]") {
     Env env;

@@ -9,11 +9,13 @@
 #include <catch2/catch.hpp>
 #include <fluxburst/client.hpp>
 #include <fluxburst/curve_cert.hpp>
+#include <fluxburst/queue.hpp>
 #include <fluxburst/report.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "../sample_job.hpp"
 #include "../test_support.hpp"
 #include "fake_gke.hpp"
 #include "fake_google_oauth.hpp"
@@ -113,6 +115,20 @@ std::size_t index_of(const std::vector<std::string>& requests, const std::string
 }
 
 }  // namespace
+
+TEST_CASE("gke plugin: capacity, below the node pool's largest size, bounds the jobs it takes",
+          "[gke][plugin]") {
+    Env env;
+    for (const auto& [capacity, taken] : {std::pair{0, true}, {2, true}, {1, false}}) {
+        auto client = env.client({{"capacity", capacity}});
+        client.set_queue(
+            std::make_shared<fluxburst::MockQueue>(std::vector<json>{test::sample_job_of(1, 2)}));
+        auto plan = client.plan_burst();
+        INFO("capacity=" << capacity);
+        CHECK(plan.assignments.size() == (taken ? 1u : 0u));
+        CHECK(plan.unmatched.size() == (taken ? 0u : 1u));
+    }
+}
 
 TEST_CASE("gke plugin: create, burst, grow, unburst; nothing left", "[gke][plugin]") {
     Env env;

@@ -8,6 +8,7 @@
 
 #include "base64.hpp"
 #include "fake_kube.hpp"
+#include "sample_job.hpp"
 #include "test_support.hpp"
 
 using fluxburst::Client;
@@ -54,13 +55,6 @@ struct Env {
         return c;
     }
 };
-
-json job(fluxburst::JobId id, int nodes) {
-    json j = fluxburst::MockQueue::sample_job();
-    j["id"] = id;
-    j["nnodes"] = nodes;
-    return j;
-}
 
 std::string error_of(const std::function<void()>& f) {
     try {
@@ -120,7 +114,8 @@ TEST_CASE("kubernetes plugin: setup, burst, unburst after a restart", "[kube][pl
 TEST_CASE("kubernetes plugin: schedule within max_nodes, one MiniCluster per burst",
           "[kube][plugin]") {
     Env env;
-    Client c = env.client({job(1, 2), job(2, 4), job(3, 5)});
+    Client c = env.client(
+        {test::sample_job_of(1, 2), test::sample_job_of(2, 4), test::sample_job_of(3, 5)});
     json params = env.params();
     c.load("kubernetes", params);
     c.plugin("kubernetes")->setup({});
@@ -134,6 +129,21 @@ TEST_CASE("kubernetes plugin: schedule within max_nodes, one MiniCluster per bur
     CHECK(env.kube.miniclusters_received()[0]["spec"]["size"] == 4);
     c.run_unburst();
     CHECK(env.kube.leftovers().empty());
+}
+
+TEST_CASE("kubernetes plugin: capacity bounds the jobs it takes", "[kube][plugin]") {
+    Env env;
+    for (const auto& [capacity, taken] : {std::pair{0, true}, {3, true}, {2, true}, {1, false}}) {
+        Client c = env.client({test::sample_job_of(1, 2)});
+        json params = env.params();
+        params["capacity"] = capacity;
+        c.load("kubernetes", params);
+        auto plan = c.plan_burst();
+        INFO("capacity=" << capacity);
+        CHECK(plan.assignments.size() == (taken ? 1u : 0u));
+        CHECK(plan.unmatched.size() == (taken ? 0u : 1u));
+    }
+    CHECK(env.kube.miniclusters_received().empty());  // planning asks nothing of the cluster
 }
 
 TEST_CASE("kubernetes plugin: failures are reported, parameters checked", "[kube][plugin]") {
