@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
     if (args.clear_marks) {
         fluxburst::FluxQueue queue;
         std::vector<fluxburst::JobId> ids;
-        queue.for_each_job([&](fluxburst::JobPtr j) { ids.push_back(fluxburst::job_id(*j)); },
+        queue.for_each_job([&](fluxburst::JobPtr j) { ids.push_back(j->id()); },
                            [](fluxburst::QueueProblem) {});
         std::cout << "cleared " << queue.clear_marks(ids) << " of " << ids.size() << " memos\n";
         return 0;
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     std::vector<fluxburst::JobId> ids;
     for (int tries = 0;; ++tries) {
         ids.clear();
-        queue->for_each_job([&](fluxburst::JobPtr j) { ids.push_back(fluxburst::job_id(*j)); },
+        queue->for_each_job([&](fluxburst::JobPtr j) { ids.push_back(j->id()); },
                             [](fluxburst::QueueProblem) {});
         if (static_cast<long>(ids.size()) >= args.jobs) break;
         if (tries > 600) {

@@ -1,4 +1,4 @@
-// Fuzz what a selector, the job helpers and a cycle do with any JSON job.
+// Fuzz what making a Job, a selector and a cycle do with any JSON job.
 #include <fluxburst/fluxburst.hpp>
 
 #include <spdlog/spdlog.h>
@@ -6,25 +6,36 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static bool quiet = (fluxburst::logger()->set_level(spdlog::level::off), true);
     (void)quiet;
-    nlohmann::json job = nlohmann::json::parse(data, data + size, nullptr, false);
-    if (job.is_discarded()) return 0;
-    auto shape = fluxburst::check_job_shape(job);
-    bool selected = fluxburst::selectors::burstable()(job);
-    (void)fluxburst::job_nodes(job);
-    (void)fluxburst::job_tasks(job);
-    (void)fluxburst::job_burst_plugin(job);
-    if (!shape) {
-        (void)fluxburst::job_id(job);
-        nlohmann::json marked = job;
-        fluxburst::mark_job_scheduled(marked, "fuzz");
-        if (fluxburst::selectors::burstable()(marked)) std::abort();  // never selected twice
+    std::string_view text(reinterpret_cast<const char*>(data), size);
+    fluxburst::JobPtr parsed;
+    try {
+        parsed = fluxburst::Job::parse(text);
+    } catch (const fluxburst::JobError&) {
+    }
+    // nlohmann's parser is iterative; the depth is checked before anything recurses.
+    nlohmann::json job = nlohmann::json::parse(text, nullptr, false);
+    if (job.is_discarded()) {
+        if (parsed) std::abort();  // Job::parse accepted what is not JSON
+        return 0;
+    }
+    fluxburst::JobPtr built;
+    try {
+        built = fluxburst::Job::from_json(job);
+    } catch (const fluxburst::JobError&) {
+    }
+    if (bool(parsed) != bool(built)) std::abort();  // one rule for text and JSON
+    bool selected = built && fluxburst::selectors::burstable()(*built);
+    if (built) {
+        if (built->nodes() < 1 || built->tasks() < 1) std::abort();
+        (void)built->raw();
+        (void)built->json().dump();
     }
     fluxburst::Client client(
         std::make_shared<fluxburst::MockQueue>(std::vector<nlohmann::json>{job}));
     client.set_search_installed_dir(false);
     auto report = client.run_burst();
-    if (shape && report.skipped.size() != 1) std::abort();
-    if (!shape && selected != (report.selected.size() == 1)) std::abort();
+    if (!built && report.skipped.size() != 1) std::abort();
+    if (built && selected != (report.selected.size() == 1)) std::abort();
     (void)report.to_json().dump();
     return 0;
 }

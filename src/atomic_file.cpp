@@ -40,7 +40,8 @@ void write_file_atomically(const std::string& path, std::string_view content, un
 void write_file_atomically(const std::string& path, const std::vector<std::string_view>& pieces,
                            unsigned mode) {
     struct stat st {};
-    if (::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
+    bool existed = ::stat(path.c_str(), &st) == 0;
+    if (existed) mode = st.st_mode & 07777;
     std::string tmpl = path + ".tmp.XXXXXX";
     int fd = ::mkstemp(tmpl.data());
     if (fd < 0) fail("create a temporary file beside", path, errno);
@@ -49,6 +50,12 @@ void write_file_atomically(const std::string& path, const std::vector<std::strin
         ::unlink(tmpl.c_str());
         fail(what, path, err);
     };
+    // Keep the old file's owner and group where allowed (root may; others may keep
+    // a group they belong to), then its permission bits.
+    if (existed && (st.st_uid != ::geteuid() || st.st_gid != ::getegid())) {
+        if (::fchown(fd, st.st_uid, st.st_gid) != 0)
+            (void)::fchown(fd, static_cast<uid_t>(-1), st.st_gid);
+    }
     if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) cleanup("set permissions for", errno);
     // Many pieces (a rewritten jobs file has two per marked job): write them in
     // batches with writev, resuming after a short write.

@@ -34,12 +34,6 @@ double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string job_name(const nlohmann::json& job) {
-    auto it = job.find("name");
-    if (it != job.end() && it->is_string()) return it->get<std::string>();
-    return {};
-}
-
 }  // namespace
 
 struct Client::Impl {
@@ -234,7 +228,7 @@ BurstReport Client::Impl::cycle(bool commit) {
     std::set<BurstPlugin*> known(all.begin(), all.end());
     struct Accepted {
         BurstPlugin* plugin;
-        JobPtr job;  // the marked copy
+        JobPtr job;
     };
     std::vector<Accepted> accepted;
     double schedule_seconds = 0;
@@ -242,13 +236,25 @@ BurstReport Client::Impl::cycle(bool commit) {
     // Offer one selected job to the plugins in the ordering's order.
     auto place = [&](const JobPtr& job) {
         auto t0 = Clock::now();
-        JobId id = job_id(*job);
+        JobId id = job->id();
         std::vector<std::string> reasons;
         std::vector<BurstPlugin*> order;
         try {
             order = ordering(all, *job);
         } catch (const std::exception& e) {
             reasons.push_back(std::string("ordering threw: ") + e.what());
+        }
+        // A job that asks for a plugin (burst option "plugin") goes to that one only.
+        if (const std::string& wanted = job->preferred_plugin(); !wanted.empty()) {
+            bool loaded = std::any_of(all.begin(), all.end(),
+                                      [&](BurstPlugin* p) { return p->name() == wanted; });
+            order.erase(std::remove_if(order.begin(), order.end(),
+                                       [&](BurstPlugin* p) { return p->name() != wanted; }),
+                        order.end());
+            if (!loaded)
+                reasons.push_back(fmt::format(
+                    "the job asks for plugin '{}' (burst option \"plugin\"), which is not loaded",
+                    wanted));
         }
         BurstPlugin* taker = nullptr;
         std::set<BurstPlugin*> offered;
@@ -274,14 +280,12 @@ BurstReport Client::Impl::cycle(bool commit) {
             else if (offered.empty() && reasons.empty())
                 reasons.push_back("the ordering offered it to no plugin");
             report.unmatched.push_back(
-                Unmatched{id, job_name(*job), job_nodes(*job), std::move(reasons)});
+                Unmatched{id, job->name(), job->nodes(), std::move(reasons)});
         } else {
             report.assignments.push_back(
-                Assignment{id, job_name(*job), job_nodes(*job), job_tasks(*job), taker->name()});
+                Assignment{id, job->name(), job->nodes(), job->tasks(), taker->name()});
             if (commit) {
-                auto marked = std::make_shared<nlohmann::json>(*job);
-                mark_job_scheduled(*marked, taker->name());
-                accepted.push_back(Accepted{taker, std::move(marked)});
+                accepted.push_back(Accepted{taker, job});
                 queue->mark_early(JobMark{id, taker->name()});  // overlaps the listing
             }
         }
@@ -291,50 +295,31 @@ BurstReport Client::Impl::cycle(bool commit) {
     // 1-2. Read the queue one job at a time: judge it, and place a selected job at
     // once, so that only accepted jobs are kept (memory does not grow with the
     // jobs that are not selected or not accepted).
-    std::size_t entry = 0;  // position of the current entry in the queue
-    bool counted = false;   // `want` already counted the current entry
     JobWanted want;
     if (default_selector) {
         // The default selector needs only a job's summary: let the queue skip
-        // building the jobs it would reject anyway (malformed ones are built, to
-        // be reported).
-        want = [&](const JobSummary& s) {
-            ++entry;
-            counted = true;
-            return !s.shape_ok || (s.burstable && !s.burst_scheduled);
-        };
+        // making the jobs it would reject anyway.
+        want = [](const JobSummary& s) { return s.burstable && !s.burst_scheduled; };
     }
     report.jobs_seen = queue->scan_jobs(
         [&](JobPtr job) {
-            if (!counted) ++entry;
-            counted = false;
-            if (auto bad = check_job_shape(*job)) {
-                std::string where = job->is_object() && job->contains("id")
-                                        ? (*job)["id"].dump()
-                                        : "entry " + std::to_string(entry - 1);
-                log->warn("{}: job {} skipped: {}", report.queue, where, *bad);
-                report.skipped.push_back(Skipped{where, *bad});
-                return;
-            }
             bool chosen = false;
             try {
                 chosen = selector(*job);
             } catch (const std::exception& e) {
-                std::string id = std::to_string(job_id(*job));
-                log->warn("job {}: the selector threw: {}; skipped", job_id_f58(job_id(*job)),
+                std::string id = std::to_string(job->id());
+                log->warn("job {}: the selector threw: {}; skipped", job_id_f58(job->id()),
                           e.what());
                 report.skipped.push_back(Skipped{id, std::string("selector threw: ") + e.what()});
                 return;
             }
             if (chosen) {
-                report.selected.push_back(job_id(*job));
+                report.selected.push_back(job->id());
                 place(job);
             }
         },
         [&](QueueProblem problem) {
-            if (!counted) ++entry;
-            counted = false;
-            log->warn("{}: {}", problem.where, problem.reason);
+            log->warn("{}: job {} skipped: {}", report.queue, problem.where, problem.reason);
             report.skipped.push_back(Skipped{problem.where, problem.reason});
         },
         want);
@@ -352,7 +337,7 @@ BurstReport Client::Impl::cycle(bool commit) {
     auto t_mark = Clock::now();
     std::vector<JobMark> marks;
     marks.reserve(accepted.size());
-    for (const auto& a : accepted) marks.push_back(JobMark{job_id(*a.job), a.plugin->name()});
+    for (const auto& a : accepted) marks.push_back(JobMark{a.job->id(), a.plugin->name()});
     queue->mark_scheduled(marks);  // throws QueueError: nothing recorded, nothing run
     report.timings.mark = seconds_since(t_mark);
 
@@ -363,12 +348,10 @@ BurstReport Client::Impl::cycle(bool commit) {
         for (const auto& a : accepted) {
             if (a.plugin != p) continue;
             request.jobs.push_back(a.job);
-            request.nodes = std::max(request.nodes, job_nodes(*a.job));
-            request.tasks = std::max(request.tasks, job_tasks(*a.job));
+            request.nodes = std::max(request.nodes, a.job->nodes());
+            request.tasks = std::max(request.tasks, a.job->tasks());
         }
         if (request.jobs.empty()) continue;
-        auto& mine = detail::PluginAccess::accepted(*p);
-        mine.insert(mine.end(), request.jobs.begin(), request.jobs.end());
         report.plugins.push_back(call_plugin(*p, "run", request.jobs.size(), request.nodes,
                                              [&] { return p->run(request); }));
     }
@@ -418,8 +401,7 @@ BurstReport Client::run_unburst(const std::string& name) {
     auto start = Clock::now();
     for (BurstPlugin* p : plugins()) {
         if (!name.empty() && p->name() != name) continue;
-        report.plugins.push_back(
-            call_plugin(*p, "unburst", p->accepted_jobs().size(), 0, [&] { return p->unburst(); }));
+        report.plugins.push_back(call_plugin(*p, "unburst", 0, 0, [&] { return p->unburst(); }));
     }
     report.timings.run = report.timings.total = seconds_since(start);
     return report;

@@ -19,11 +19,6 @@ namespace fluxburst {
 
 namespace {
 
-std::string job_name_of(const nlohmann::json& job) {
-    auto it = job.find("name");
-    return it != job.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // The largest burst a plugin can take: what it says it has free, else its
 // integer parameter "max_nodes", else no limit.
 std::int64_t plugin_limit(const BurstPlugin& p) {
@@ -104,14 +99,25 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
 
     auto place = [&](const JobPtr& job) {
         auto t0 = SteadyClock::now();
-        JobId id = job_id(*job);
-        std::int64_t nodes = job_nodes(*job), tasks = job_tasks(*job);
+        JobId id = job->id();
+        std::int64_t nodes = job->nodes(), tasks = job->tasks();
         std::vector<std::string> reasons;
         std::vector<BurstPlugin*> order;
         try {
             order = ordering(available, *job);
         } catch (const std::exception& e) {
             reasons.push_back(std::string("ordering threw: ") + e.what());
+        }
+        // A job that asks for a plugin (burst option "plugin") goes to that one only.
+        if (const std::string& wanted = job->preferred_plugin(); !wanted.empty()) {
+            order.erase(std::remove_if(order.begin(), order.end(),
+                                       [&](BurstPlugin* p) { return p->name() != wanted; }),
+                        order.end());
+            if (std::none_of(plugins.begin(), plugins.end(),
+                             [&](const PluginTrack& t) { return t.plugin->name() == wanted; }))
+                reasons.push_back(fmt::format(
+                    "the job asks for plugin '{}' (burst option \"plugin\"), which is not loaded",
+                    wanted));
         }
         BurstPlugin* taker = nullptr;
         std::set<BurstPlugin*> offered;
@@ -170,7 +176,7 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
         }
         if (taker) {
             report.assignments.push_back(
-                Assignment{id, job_name_of(*job), nodes, tasks, taker->name()});
+                Assignment{id, job->name(), nodes, tasks, taker->name()});
         } else {
             if (plugins.empty())
                 reasons.push_back("no plugins are loaded");
@@ -178,36 +184,19 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
                 reasons.push_back("every plugin is backed off");
             else if (offered.empty() && reasons.empty())
                 reasons.push_back("the ordering offered it to no plugin");
-            report.unmatched.push_back(Unmatched{id, job_name_of(*job), nodes, std::move(reasons)});
+            report.unmatched.push_back(Unmatched{id, job->name(), nodes, std::move(reasons)});
         }
         schedule_seconds += std::chrono::duration<double>(SteadyClock::now() - t0).count();
     };
 
     // Read the queue one job at a time; with the default selector, let the queue
     // skip building jobs it can tell are not wanted.
-    std::size_t entry = 0;
-    bool counted = false;
     JobWanted want;
-    if (!selector) {
-        want = [&](const JobSummary& s) {
-            ++entry;
-            counted = true;
-            return !s.shape_ok || (s.burstable && !s.burst_scheduled);
-        };
-    }
+    if (!selector) want = [](const JobSummary& s) { return s.burstable && !s.burst_scheduled; };
     Selector choose = selector ? selector : selectors::burstable();
     report.jobs_seen = queue->scan_jobs(
         [&](JobPtr job) {
-            if (!counted) ++entry;
-            counted = false;
-            if (auto bad = check_job_shape(*job)) {
-                std::string where = job->is_object() && job->contains("id")
-                                        ? (*job)["id"].dump()
-                                        : "entry " + std::to_string(entry - 1);
-                report.skipped.push_back(Skipped{where, *bad});
-                return;
-            }
-            JobId id = job_id(*job);
+            JobId id = job->id();
             bool chosen = false;
             try {
                 chosen = choose(*job);
@@ -235,8 +224,6 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
             place(job);
         },
         [&](QueueProblem problem) {
-            if (!counted) ++entry;
-            counted = false;
             report.skipped.push_back(Skipped{problem.where, problem.reason});
         },
         want);
@@ -251,7 +238,7 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
 
     std::vector<JobMark> marks;
     for (const auto& [p, t] : taken)
-        for (const auto& job : t.jobs) marks.push_back(JobMark{job_id(*job), p->name()});
+        for (const auto& job : t.jobs) marks.push_back(JobMark{job->id(), p->name()});
     log->info("{}: {} jobs read, {} selected, {} accepted, {} skipped", report.queue,
               report.jobs_seen, report.selected.size(), marks.size(), report.skipped.size());
     if (marks.empty()) {
@@ -290,7 +277,7 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
         burst.up = true;  // a plugin that reports no progress is up once run() returns
         std::vector<JobId> ids;
         for (const auto& job : t.jobs) {
-            ids.push_back(job_id(*job));
+            ids.push_back(job->id());
             track.active.insert(ids.back());
         }
         track.bursts.push_back(std::move(burst));

@@ -85,7 +85,7 @@ void Controller::Impl::check_starting(TimePoint now, std::vector<BurstReport>& r
                 continue;
             }
             std::vector<JobPtr> jobs = std::move(it->pending);
-            for (const auto& job : jobs) t.active.erase(job_id(*job));
+            for (const auto& job : jobs) t.active.erase(job->id());
             it = t.bursts.erase(it);
             changed = true;
             bool others_up = false;

@@ -9,5 +9,6 @@ PluginRefusedError::~PluginRefusedError() = default;
 ParamError::~ParamError() = default;
 QueueError::~QueueError() = default;
 QueueBusyError::~QueueBusyError() = default;
+JobError::~JobError() = default;
 
 }  // namespace fluxburst

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <unordered_map>
 
@@ -17,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "file_lock.hpp"
+#include "job_fields.hpp"
 #include "job_file.hpp"
 
 namespace fluxburst {
@@ -31,6 +33,16 @@ using Ranges = std::unordered_map<JobId, Range>;
 
 void remember(Ranges& ranges, JobId id, const job_file::Element& e) {
     ranges.emplace(id, Range{e.index, e.offset, e.raw.size()});  // the first of duplicates
+}
+
+// The file a path names after following symbolic links (the path itself when it
+// cannot be resolved: the write then reports why).
+std::string real_path(const std::string& path) {
+    char* resolved = ::realpath(path.c_str(), nullptr);
+    if (!resolved) return path;
+    std::string out = resolved;
+    std::free(resolved);
+    return out;
 }
 
 // How long marking waits for a producer holding "<path>.lock".
@@ -56,7 +68,9 @@ void write_patched(const std::string& path, const std::string& what, const job_f
     }
     out.emplace_back(text.bytes.data() + at, text.bytes.size() - at);
     try {
-        write_file_atomically(path, out);
+        // Through a symbolic link to its target: the producer keeps writing the file
+        // it knows, and the link stays a link.
+        write_file_atomically(real_path(path), out);
     } catch (const Error& e) {
         throw QueueError(fmt::format("{}: cannot record scheduled jobs: {}", what, e.what()));
     }
@@ -102,8 +116,17 @@ void FileQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
     scan_jobs(visit, problem, nullptr);
 }
 
+namespace {
+// How the report names an entry (the queue names the file): its id when it has
+// one, else its position in the jobs array.
+std::string entry_where(const detail::JobFields& f, const job_file::Element& e) {
+    if (f.has_id) return std::to_string(f.id);
+    return fmt::format("entry {}", e.index);
+}
+}  // namespace
+
 std::size_t FileQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
-                                 const std::function<void(QueueProblem problem)>&,
+                                 const std::function<void(QueueProblem problem)>& problem,
                                  const JobWanted& want) {
     job_file::Text text = job_file::load(path_);
     auto listing = std::make_shared<Listing>();
@@ -112,29 +135,40 @@ std::size_t FileQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
     std::size_t entries = 0;
     job_file::scan(path_, text, [&](const job_file::Element& element) {
         ++entries;
-        if (want) {
-            JobSummary summary;
-            bool has_id = false;
-            std::uint64_t id = 0;
-            job_file::summarize(element, summary, has_id, id);
-            if (has_id) remember(listing->ranges, id, element);
-            if (!want(summary)) return;
-        }
-        nlohmann::json job;
+        detail::JobFields fields;
+        std::optional<std::string> bad;
         try {
-            job = job_file::to_json(element);
+            bad = job_file::read_fields(element, fields);
         } catch (const QueueError&) {
-            // The scan skips over elements without checking them; a bad element
-            // makes the whole file malformed, reported with its position.
+            // A bad element makes the whole file malformed, reported with its position.
             throw QueueError(job_file::describe_malformed(path_, text));
         }
-        if (!want) {
-            auto it = job.is_object() ? job.find("id") : job.end();
-            if (it != job.end() && it->is_number_integer() &&
-                (it->is_number_unsigned() || it->get<std::int64_t>() >= 0))
-                remember(listing->ranges, it->get<JobId>(), element);
+        if (bad) {
+            problem(QueueProblem{entry_where(fields, element), *bad});
+            return;
         }
-        visit(std::make_shared<const nlohmann::json>(std::move(job)));
+        auto [it, fresh] = listing->ranges.emplace(
+            fields.id, Range{element.index, element.offset, element.raw.size()});
+        if (!fresh) {
+            // Only the first copy is ever marked: a second would burst again every cycle.
+            problem(QueueProblem{
+                entry_where(fields, element),
+                fmt::format("element {} repeats the id of element {}; each job must appear once",
+                            element.index, it->second.index)});
+            return;
+        }
+        if (want) {
+            JobSummary summary;
+            summary.burstable = fields.burstable;
+            summary.burst_scheduled = fields.burst_scheduled || fields.memo_plugin;
+            if (!want(summary)) return;
+        }
+        std::string where = entry_where(fields, element);
+        try {
+            visit(detail::make_job(std::move(fields), std::string(element.raw), std::nullopt));
+        } catch (const JobError& e) {
+            problem(QueueProblem{where, e.what()});
+        }
     });
     listing_ = std::move(listing);
     return entries;
@@ -145,8 +179,10 @@ JobPtr FileQueue::lookup(JobId id) {
     JobPtr found;
     job_file::scan(path_, text, [&](const job_file::Element& element) {
         std::uint64_t element_id = 0;
-        if (!found && job_file::read_id(element, element_id) && element_id == id)
-            found = std::make_shared<const nlohmann::json>(job_file::to_json(element));
+        if (found || !job_file::read_id(element, element_id) || element_id != id) return;
+        detail::JobFields fields;
+        if (job_file::read_fields(element, fields)) return;  // malformed: not a job
+        found = detail::make_job(std::move(fields), std::string(element.raw), std::nullopt);
     });
     return found;
 }
@@ -179,7 +215,7 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
             throw QueueError(
                 fmt::format("{}: cannot mark job {} ({}) scheduled: the file no longer "
                             "holds it; nothing was written",
-                            describe(), mark.id, job_id_f58(mark.id)));
+                            describe(), job_id_f58(mark.id), mark.id));
         found.push_back(&it->second);
         estimate += it->second.length + mark.plugin.size() + 24;
     }
@@ -201,16 +237,16 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         const Range& r = *found[i];
         job_file::Element element{r.index, std::string_view(text.bytes.data() + r.offset, r.length),
                                   r.offset, end_capacity - r.offset};
-        JobSummary summary;
-        bool has_id = false;
-        std::uint64_t element_id = 0;
-        job_file::summarize(element, summary, has_id, element_id);
-        if (summary.burst_scheduled ||
-            (!summary.shape_ok && job_burst_plugin(job_file::to_json(element))))
+        detail::JobFields now;
+        if (job_file::read_fields(element, now)) {
+            now = detail::JobFields{};  // malformed now: look at its JSON as it is
+            detail::fields_from_json(job_file::to_json(element), now);
+        }
+        if (now.burst_scheduled || now.memo_plugin)
             throw QueueError(fmt::format(
                 "{}: job {} ({}) is already marked scheduled; is another controller using this "
                 "file? Nothing was written",
-                describe(), mark.id, job_id_f58(mark.id)));
+                describe(), job_id_f58(mark.id), mark.id));
         std::size_t begin = edited.size();
         if (mark.plugin != plugin || quoted.empty()) {
             plugin = mark.plugin;
@@ -219,12 +255,13 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         if (!listed || !job_file::mark_text(element, quoted, edited)) {
             edited.resize(begin);
             nlohmann::json job = job_file::to_json(element);
-            if (auto bad = check_job_shape(job))
+            detail::JobFields fields;
+            if (auto bad = detail::fields_from_json(job, fields))
                 throw QueueError(
                     fmt::format("{}: cannot mark job {} ({}) scheduled: {}; nothing was "
                                 "written",
                                 describe(), job_id_f58(mark.id), mark.id, *bad));
-            mark_job_scheduled(job, mark.plugin);
+            detail::mark_job_scheduled(job, mark.plugin);
             edited += job.dump();
         }
         patches.push_back(Patch{r.offset, r.length, begin, edited.size() - begin});
@@ -246,7 +283,8 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     }
     out.emplace_back(text.bytes.data() + at, text.bytes.size() - at);
     try {
-        write_file_atomically(path_, out);
+        // Through a symbolic link to its target (see write_patched).
+        write_file_atomically(real_path(path_), out);
     } catch (const Error& e) {
         throw QueueError(fmt::format("{}: cannot record scheduled jobs: {}", describe(), e.what()));
     }
@@ -255,8 +293,7 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
 
 void FileQueue::unmark_scheduled(const std::vector<JobPtr>& jobs) {
     std::unordered_map<JobId, JobPtr> originals;
-    for (const auto& job : jobs)
-        if (!check_job_shape(*job)) originals.emplace(job_id(*job), job);
+    for (const auto& job : jobs) originals.emplace(job->id(), job);
     if (originals.empty()) return;
     FileLock lock(path_ + ".lock", data_lock_wait, describe());
     job_file::Text text = job_file::load(path_);
@@ -267,8 +304,11 @@ void FileQueue::unmark_scheduled(const std::vector<JobPtr>& jobs) {
         auto it = originals.find(id);
         if (it == originals.end()) return;
         nlohmann::json now = job_file::to_json(element);
-        if (check_job_shape(now) || !job_burst_plugin(now)) return;
-        nlohmann::json back = *it->second;
+        detail::JobFields fields;
+        if (detail::fields_from_json(now, fields) ||
+            (!fields.burst_scheduled && !fields.memo_plugin))
+            return;  // malformed now, or not marked
+        nlohmann::json back = it->second->json();
         if (now.contains("state")) back["state"] = now["state"];
         patches.push_back(
             Patch{Range{element.index, element.offset, element.raw.size()}, back.dump()});

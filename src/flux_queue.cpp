@@ -205,10 +205,18 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
             Slot slot = std::move(slots.front());
             slots.pop_front();
             ++first_seq;
-            if (slot.problem)
+            if (slot.problem) {
                 problem(std::move(*slot.problem));
-            else
-                visit(std::make_shared<const nlohmann::json>(std::move(slot.job)));
+                continue;
+            }
+            JobPtr job;
+            try {
+                job = Job::from_json(std::move(slot.job));
+            } catch (const JobError& e) {
+                problem(QueueProblem{"job-list entry " + std::to_string(first_seq - 1), e.what()});
+                continue;
+            }
+            visit(std::move(job));
         }
     };
 
@@ -323,7 +331,11 @@ JobPtr FluxQueue::lookup(JobId id) {
             fmt::format("{}: cannot look up {}: {}", impl_->where(), job_where(id), (*e)->error));
     }
     job["spec"] = std::move(spec);
-    return std::make_shared<const nlohmann::json>(std::move(job));
+    try {
+        return Job::from_json(std::move(job));
+    } catch (const JobError& e) {
+        throw QueueError(fmt::format("{}: {}: {}", impl_->where(), job_where(id), e.what()));
+    }
 }
 
 std::optional<std::string> FluxQueue::state(JobId id) {
@@ -340,7 +352,8 @@ std::optional<std::string> FluxQueue::state(JobId id) {
                      }
                      nlohmann::json job = proto::parse_list_id_response(std::string(r.payload));
                      if (job.contains("state") && job["state"].is_number_integer())
-                         result = job_state_name(job["state"].get<std::int64_t>());
+                         result =
+                             job_state_name(job_state_from_flux(job["state"].get<std::int64_t>()));
                      return false;
                  });
     if (!session.run(impl_->options.timeout))

@@ -17,21 +17,40 @@ namespace od = simdjson::ondemand;
 
 namespace {
 
-// A precise location for an error: nlohmann's parser reports line and column.
-// Used only once simdjson has already failed, so its cost does not matter.
-std::string locate_error(const Text& text) {
-    try {
-        nlohmann::json ignored =
-            nlohmann::json::parse(std::string_view(text.bytes.data(), text.bytes.size()));
-        (void)ignored;
-    } catch (const nlohmann::json::parse_error& e) {
-        std::string what = e.what();
-        auto pos = what.find("parse error");
-        return pos == std::string::npos ? what : what.substr(pos);
-    } catch (const std::exception& e) {
-        return e.what();
+// A SAX handler that keeps nothing but the first error: it finds where a file
+// stops being JSON in memory bounded by its longest string, not its size.
+struct ErrorOnly {
+    std::string error;
+    bool null() { return true; }
+    bool boolean(bool) { return true; }
+    bool number_integer(nlohmann::json::number_integer_t) { return true; }
+    bool number_unsigned(nlohmann::json::number_unsigned_t) { return true; }
+    bool number_float(nlohmann::json::number_float_t, const std::string&) { return true; }
+    bool string(std::string&) { return true; }
+    bool binary(nlohmann::json::binary_t&) { return true; }
+    bool start_object(std::size_t) { return true; }
+    bool key(std::string&) { return true; }
+    bool end_object() { return true; }
+    bool start_array(std::size_t) { return true; }
+    bool end_array() { return true; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) {
+        error = e.what();
+        return false;
     }
-    return {};
+};
+
+// A precise location for an error (line and column). Used only once simdjson has
+// already failed, so its cost does not matter; its memory does (no DOM).
+std::string locate_error(const Text& text) {
+    ErrorOnly sax;
+    const char* begin = text.bytes.data();
+    try {
+        nlohmann::json::sax_parse(begin, begin + text.bytes.size(), &sax);
+    } catch (const std::exception& e) {
+        sax.error = e.what();
+    }
+    auto pos = sax.error.find("parse error");
+    return pos == std::string::npos ? sax.error : sax.error.substr(pos);
 }
 
 [[noreturn]] void malformed(const std::string& path, const Text& text, const std::string& detail) {
@@ -41,7 +60,7 @@ std::string locate_error(const Text& text) {
         path, where.empty() ? detail : where));
 }
 
-nlohmann::json convert(od::value v);
+nlohmann::json convert(od::value v, int depth);
 
 nlohmann::json convert_number(od::value& v) {
     switch (v.get_number_type().value()) {
@@ -54,21 +73,26 @@ nlohmann::json convert_number(od::value& v) {
     }
 }
 
-nlohmann::json convert(od::value v) {
-    switch (v.type().value()) {
+struct TooDeep {};
+
+nlohmann::json convert(od::value v, int depth) {
+    od::json_type type = v.type().value();
+    if ((type == od::json_type::object || type == od::json_type::array) && depth > max_job_depth)
+        throw TooDeep{};
+    switch (type) {
         case od::json_type::object: {
             nlohmann::json out = nlohmann::json::object();
             auto& obj = *out.get_ptr<nlohmann::json::object_t*>();
             for (auto field : v.get_object()) {
                 std::string key(field.unescaped_key().value());
                 // the last of duplicate keys wins, as with nlohmann's own parser
-                obj.insert_or_assign(obj.end(), std::move(key), convert(field.value()));
+                obj.insert_or_assign(obj.end(), std::move(key), convert(field.value(), depth + 1));
             }
             return out;
         }
         case od::json_type::array: {
             nlohmann::json out = nlohmann::json::array();
-            for (auto item : v.get_array()) out.push_back(convert(item.value()));
+            for (auto item : v.get_array()) out.push_back(convert(item.value(), depth + 1));
             return out;
         }
         case od::json_type::number:
@@ -115,16 +139,27 @@ od::document iterate(const Element& element) {
 }  // namespace
 
 Text load(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // Non-blocking: opening a FIFO must not wait for a writer.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         throw QueueError(fmt::format("cannot read jobs file '{}': {}", path, std::strerror(errno)));
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (::fstat(fd, &st) != 0) {
         int err = errno;
         ::close(fd);
+        throw QueueError(fmt::format("cannot read jobs file '{}': {}", path, std::strerror(err)));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        const char* kind = S_ISDIR(st.st_mode)    ? "a directory"
+                           : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                           : S_ISCHR(st.st_mode)  ? "a character device"
+                           : S_ISBLK(st.st_mode)  ? "a block device"
+                           : S_ISSOCK(st.st_mode) ? "a socket"
+                                                  : "not a regular file";
         throw QueueError(
-            fmt::format("cannot read jobs file '{}': {}", path,
-                        S_ISDIR(st.st_mode) ? "it is a directory" : std::strerror(err)));
+            fmt::format("cannot read jobs file '{}': it is {}; a jobs file must be a regular file",
+                        path, kind));
     }
     Text text{
         simdjson::padded_string(static_cast<std::size_t>(st.st_size)),
@@ -134,6 +169,7 @@ Text load(const std::string& path) {
     while (done < text.bytes.size()) {
         ssize_t n = ::read(fd, text.bytes.data() + done, text.bytes.size() - done);
         if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;  // not for files
         if (n <= 0) {
             int err = n < 0 ? errno : 0;
             ::close(fd);
@@ -216,11 +252,14 @@ nlohmann::json to_json(const Element& element) {
         switch (doc.type().value()) {
             case od::json_type::object:
             case od::json_type::array:
-                return convert(doc.get_value().value());
+                return convert(doc.get_value().value(), 1);
             default:
                 // A scalar element: let nlohmann read it (it is not a job anyway).
                 return nlohmann::json::parse(element.raw);
         }
+    } catch (const TooDeep&) {
+        throw QueueError(fmt::format("element {} is nested deeper than {} levels", element.index,
+                                     max_job_depth));
     } catch (const simdjson::simdjson_error& e) {
         throw QueueError(fmt::format("element {} is not valid JSON: {}", element.index, e.what()));
     } catch (const nlohmann::json::exception& e) {
@@ -242,104 +281,183 @@ bool read_id(const Element& element, std::uint64_t& id) {
 }
 
 namespace {
-bool is_int(od::value v) {
-    od::json_type t;
-    if (v.type().get(t) || t != od::json_type::number) return false;
-    od::number_type nt;
-    return !v.get_number_type().get(nt) && nt != od::number_type::floating_point_number;
+
+// Why the fast path gives up on a job: the built JSON decides instead.
+struct Doubt {};
+
+// Keys looked at in one object, to notice a repeated one.
+class Seen {
+public:
+    // True the first time `index` is seen.
+    bool first(int index) {
+        unsigned bit = 1u << index;
+        if (mask_ & bit) return false;
+        mask_ |= bit;
+        return true;
+    }
+
+private:
+    unsigned mask_ = 0;
+};
+
+int key_index(std::string_view key, std::initializer_list<std::string_view> keys) {
+    int i = 0;
+    for (std::string_view k : keys) {
+        if (k == key) return i;
+        ++i;
+    }
+    return -1;
 }
-bool truthy(od::value v) {
-    od::json_type t;
-    if (v.type().get(t)) return true;
-    switch (t) {
-        case od::json_type::null:
-            return false;
-        case od::json_type::boolean:
-            return v.get_bool().value_unsafe();
-        case od::json_type::number: {
-            double d = 0;
-            return v.get_double().get(d) || d != 0;
-        }
-        case od::json_type::string: {
+
+nlohmann::json small(od::value v) {
+    return convert(v, 1);
+}
+
+void check(std::optional<std::string> bad, std::optional<std::string>& out) {
+    if (bad && !out) out = std::move(bad);
+}
+
+// Read an integer field as the built JSON would; a float or other type is a doubt.
+std::optional<std::string> count_field(const char* key, od::value v, std::int64_t& out) {
+    od::number_type nt;
+    if (v.get_number_type().get(nt)) throw Doubt{};
+    if (nt == od::number_type::signed_integer) {
+        std::int64_t s = v.get_int64().value();
+        return detail::read_count_value(key, true, false, 0, s, out);
+    }
+    if (nt == od::number_type::unsigned_integer) {
+        std::uint64_t u = v.get_uint64().value();
+        return detail::read_count_value(key, true, true, u, 0, out);
+    }
+    throw Doubt{};
+}
+
+void read_system(od::object sys, detail::JobFields& f) {
+    Seen seen;
+    for (auto field : sys) {
+        int k = key_index(field.unescaped_key().value(), {"burstable", "burst-scheduled"});
+        if (k < 0) continue;
+        if (!seen.first(k)) throw Doubt{};
+        od::value v = field.value();
+        if (k == 0) {
+            detail::read_burstable(small(v), f);
+        } else {
             std::string_view s;
-            return v.get_string().get(s) || !s.empty();
+            if (!v.get_string().get(s)) f.burst_scheduled = std::string(s);
         }
-        default:
-            return true;
     }
 }
-}  // namespace
 
-void summarize(const Element& element, JobSummary& summary, bool& has_id, std::uint64_t& id) {
-    summary = JobSummary{};
-    has_id = false;
-    try {
-        od::document doc = iterate(element);
-        od::json_type t;
-        if (doc.type().get(t) || t != od::json_type::object) return;
-        bool spec_ok = false, id_ok = false;
-        for (auto field : doc.get_object()) {
-            std::string_view key = field.unescaped_key().value();
-            od::value v = field.value();
-            if (key == "id") {
-                std::int64_t signed_id = 0;
-                if (!v.get_uint64().get(id)) {
-                    has_id = id_ok = true;
-                } else if (!v.get_int64().get(signed_id)) {
-                    return;  // negative: malformed
-                } else {
-                    return;
-                }
-            } else if (key == "nnodes" || key == "ntasks" || key == "state") {
-                if (!is_int(v)) return;
-            } else if (key == "annotations") {
-                od::object ann;
-                if (v.get_object().get(ann)) return;
-                for (auto a : ann) {
-                    if (a.unescaped_key().value() != "user") continue;
-                    od::object user;
-                    if (a.value().get_object().get(user)) continue;
-                    for (auto u : user) {
-                        if (u.unescaped_key().value() == "fluxburst")
-                            summary.burst_scheduled = true;
-                    }
-                }
-            } else if (key == "spec") {
-                od::object spec;
-                if (v.get_object().get(spec)) return;
-                for (auto s : spec) {
-                    std::string_view skey = s.unescaped_key().value();
-                    od::value sv = s.value();
-                    if (skey == "resources") {
-                        if (sv.type().value() != od::json_type::array) return;
-                    } else if (skey == "attributes") {
-                        od::object attrs;
-                        if (sv.get_object().get(attrs)) return;
-                        for (auto a : attrs) {
-                            if (a.unescaped_key().value() != "system") continue;
-                            od::object sys;
-                            if (a.value().get_object().get(sys)) return;
-                            for (auto f : sys) {
-                                std::string_view fkey = f.unescaped_key().value();
-                                if (fkey == "burstable")
-                                    summary.burstable = truthy(f.value());
-                                else if (fkey == "burst-scheduled") {
-                                    od::json_type ft;
-                                    od::value fv = f.value();
-                                    if (!fv.type().get(ft) && ft == od::json_type::string)
-                                        summary.burst_scheduled = true;
-                                }
-                            }
-                        }
-                    }
-                }
-                spec_ok = true;
+std::optional<std::string> read_spec(od::object spec, detail::JobFields& f) {
+    std::optional<std::string> bad;
+    Seen seen;
+    for (auto field : spec) {
+        int k = key_index(field.unescaped_key().value(), {"resources", "tasks", "attributes"});
+        if (k < 0) continue;
+        if (!seen.first(k)) throw Doubt{};
+        od::value v = field.value();
+        if (k == 0) {
+            check(detail::read_resources(small(v), f), bad);
+        } else if (k == 1) {
+            check(detail::read_tasks(small(v), f), bad);
+        } else {
+            od::object attrs;
+            if (v.get_object().get(attrs)) throw Doubt{};
+            Seen seen_attrs;
+            for (auto a : attrs) {
+                if (a.unescaped_key().value() != "system") continue;
+                if (!seen_attrs.first(0)) throw Doubt{};
+                od::object sys;
+                if (a.value().get_object().get(sys)) throw Doubt{};
+                read_system(sys, f);
             }
         }
-        summary.shape_ok = id_ok && spec_ok;
-    } catch (const simdjson::simdjson_error&) {
-        summary.shape_ok = false;
     }
+    return bad;
+}
+
+// The fast path: one pass over the element; throws Doubt when unsure.
+std::optional<std::string> read_fast(const Element& element, detail::JobFields& f) {
+    od::document doc = iterate(element);
+    od::object top;
+    if (doc.get_object().get(top)) throw Doubt{};
+    std::optional<std::string> bad;
+    Seen seen;
+    for (auto field : top) {
+        int k = key_index(field.unescaped_key().value(),
+                          {"id", "nnodes", "ntasks", "state", "name", "annotations", "spec"});
+        if (k < 0) continue;
+        if (!seen.first(k)) throw Doubt{};
+        od::value v = field.value();
+        switch (k) {
+            case 0: {
+                std::uint64_t id = 0;
+                if (v.get_uint64().get(id)) throw Doubt{};
+                f.has_id = true;
+                f.id = id;
+                break;
+            }
+            case 1:
+                check(count_field("nnodes", v, f.nnodes), bad);
+                break;
+            case 2:
+                check(count_field("ntasks", v, f.ntasks), bad);
+                break;
+            case 3: {
+                std::int64_t state = 0;
+                std::uint64_t ustate = 0;
+                if (!v.get_int64().get(state))
+                    f.state = job_state_from_flux(state);
+                else if (!v.get_uint64().get(ustate))
+                    f.state = JobState::Unknown;
+                else
+                    throw Doubt{};
+                break;
+            }
+            case 4: {
+                std::string_view name;
+                if (!v.get_string().get(name)) f.name = std::string(name);
+                break;
+            }
+            case 5: {
+                nlohmann::json ann = small(v);
+                if (!ann.is_object()) throw Doubt{};
+                detail::read_annotations(ann, f);
+                break;
+            }
+            case 6: {
+                od::object spec;
+                if (v.get_object().get(spec)) throw Doubt{};
+                f.has_spec = true;
+                check(read_spec(spec, f), bad);
+                break;
+            }
+        }
+    }
+    if (!f.has_id || !f.has_spec) throw Doubt{};  // the built JSON names what is missing
+    return bad;
+}
+
+}  // namespace
+
+std::optional<std::string> read_fields(const Element& element, detail::JobFields& fields) {
+    if (detail::text_depth(element.raw, max_job_depth) > max_job_depth) {
+        fields = detail::JobFields{};
+        fields.has_id = read_id(element, fields.id);  // to name it
+        return fmt::format("the job is nested deeper than {} levels", max_job_depth);
+    }
+    try {
+        detail::JobFields fast;
+        std::optional<std::string> bad = read_fast(element, fast);
+        fields = std::move(fast);
+        return bad;
+    } catch (const Doubt&) {
+    } catch (const TooDeep&) {
+    } catch (const simdjson::simdjson_error&) {
+    }
+    nlohmann::json job = to_json(element);  // QueueError: not JSON (the file is malformed)
+    fields = detail::JobFields{};
+    return detail::fields_from_json(job, fields);
 }
 
 }  // namespace fluxburst::job_file

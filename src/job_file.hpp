@@ -3,8 +3,7 @@
 // A jobs file is a JSON array of jobs, or an object whose "jobs" member is one.
 // The scanner walks it with simdjson's On-Demand API and hands out each job's
 // raw text and position; `to_json` turns that text into an nlohmann::json, and
-// `summarize` reads the few fields the default selector needs without building
-// anything.
+// `read_fields` reads the fields a Job holds, usually without building anything.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include <fluxburst/queue.hpp>
+
+#include "job_fields.hpp"
 
 namespace fluxburst::job_file {
 
@@ -66,14 +67,17 @@ void scan(const std::string& path, const Text& text,
 /// The full error message for a malformed file, with line and column.
 std::string describe_malformed(const std::string& path, const Text& text);
 
-/// Parse one element's text. Throws QueueError on malformed text.
+/// Parse one element's text. Throws QueueError on malformed text (or nesting
+/// deeper than max_job_depth).
 nlohmann::json to_json(const Element& element);
 
 /// The element's "id" when it is an object with a non-negative integer id.
 bool read_id(const Element& element, std::uint64_t& id);
 
-/// Fill `summary` (and the id) from the element without building it. Mirrors
-/// check_job_shape: any doubt leaves summary.shape_ok false.
-void summarize(const Element& element, JobSummary& summary, bool& has_id, std::uint64_t& id);
+/// Read a job's fields from the element, without building its JSON when the
+/// fast path is sure (no repeated keys where it looks), else from its built JSON:
+/// the same answer either way. Returns why it is malformed, or nullopt; throws
+/// QueueError when the element is not JSON at all (then the file is malformed).
+std::optional<std::string> read_fields(const Element& element, detail::JobFields& fields);
 
 }  // namespace fluxburst::job_file

@@ -1,5 +1,6 @@
 #include "loader.hpp"
 
+#include "build_identity.hpp"
 #include "plugin_open.hpp"
 
 #include <fluxburst/error.hpp>
@@ -91,6 +92,7 @@ Opened open_plugin(const Found& found) {
             fmt::format("ABI version mismatch: the plugin's info says ABI {}, this "
                         "libfluxburst speaks ABI {}",
                         o.info->abi_version, FLUXBURST_PLUGIN_ABI_VERSION));
+    if (std::string why = identity_mismatch(o.info->identity); !why.empty()) throw fail(why);
     if (found.name != o.info->name)
         throw fail(
             fmt::format("the file is named for plugin '{}' but the plugin calls itself "

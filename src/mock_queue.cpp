@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "job_fields.hpp"
+
 namespace fluxburst {
 
 namespace {
@@ -27,13 +29,26 @@ nlohmann::json MockQueue::sample_job() {
 }
 
 void MockQueue::add(nlohmann::json job) {
-    if (!check_job_shape(job)) index_.emplace(job_id(job), jobs_.size());
-    jobs_.push_back(std::make_shared<nlohmann::json>(std::move(job)));
+    Entry entry;
+    entry.json = std::move(job);
+    refresh(entry);
+    if (entry.job) index_.emplace(entry.job->id(), jobs_.size());
+    jobs_.push_back(std::move(entry));
 }
 
-nlohmann::json* MockQueue::find(JobId id) {
+void MockQueue::refresh(Entry& entry) {
+    entry.job = nullptr;
+    entry.problem.clear();
+    try {
+        entry.job = Job::from_json(entry.json);
+    } catch (const JobError& e) {
+        entry.problem = e.what();
+    }
+}
+
+MockQueue::Entry* MockQueue::find(JobId id) {
     auto it = index_.find(id);
-    return it == index_.end() ? nullptr : jobs_[it->second].get();
+    return it == index_.end() ? nullptr : &jobs_[it->second];
 }
 
 std::string MockQueue::describe() const {
@@ -41,46 +56,58 @@ std::string MockQueue::describe() const {
 }
 
 void MockQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
-                             const std::function<void(QueueProblem problem)>&) {
-    // Each visit gets its own copy: what the client does to a job (marking it)
-    // reaches the queue only through mark_scheduled, as with every other backend.
-    for (const auto& job : jobs_) visit(std::make_shared<const nlohmann::json>(*job));
+                             const std::function<void(QueueProblem problem)>& problem) {
+    // Jobs are immutable: what the client decides reaches the queue only through
+    // mark_scheduled, as with every other backend.
+    for (std::size_t i = 0; i < jobs_.size(); ++i) {
+        const Entry& e = jobs_[i];
+        if (e.job)
+            visit(e.job);
+        else
+            problem(QueueProblem{fmt::format("entry {}", i), e.problem});
+    }
 }
 
 JobPtr MockQueue::lookup(JobId id) {
-    nlohmann::json* job = find(id);
-    return job ? std::make_shared<const nlohmann::json>(*job) : nullptr;
+    Entry* e = find(id);
+    return e ? e->job : nullptr;
 }
 
 void MockQueue::set_state(JobId id, std::int64_t state) {
-    if (nlohmann::json* job = find(id)) (*job)["state"] = state;
+    if (Entry* e = find(id)) {
+        e->json["state"] = state;
+        refresh(*e);
+    }
 }
 
 void MockQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     // Check every mark first so that a bad one changes nothing.
-    std::vector<nlohmann::json*> targets;
+    std::vector<Entry*> targets;
     for (const auto& mark : marks) {
-        nlohmann::json* target = find(mark.id);
+        Entry* target = find(mark.id);
         if (!target)
             throw QueueError(
                 fmt::format("mock queue: cannot mark job {} ({}) scheduled: no such job",
                             job_id_f58(mark.id), mark.id));
-        if (auto plugin = job_burst_plugin(*target))
+        if (target->job && target->job->burst_scheduled())
             throw QueueError(fmt::format(
                 "mock queue: job {} ({}) is already marked scheduled (to '{}'); nothing was marked",
-                job_id_f58(mark.id), mark.id, *plugin));
+                job_id_f58(mark.id), mark.id, target->job->scheduled_plugin()));
         targets.push_back(target);
     }
-    for (std::size_t i = 0; i < marks.size(); ++i) mark_job_scheduled(*targets[i], marks[i].plugin);
+    for (std::size_t i = 0; i < marks.size(); ++i) {
+        detail::mark_job_scheduled(targets[i]->json, marks[i].plugin);
+        refresh(*targets[i]);
+    }
 }
 
 void MockQueue::unmark_scheduled(const std::vector<JobPtr>& jobs) {
     for (const auto& original : jobs) {
-        if (check_job_shape(*original)) continue;
-        if (nlohmann::json* target = find(job_id(*original))) {
-            nlohmann::json state = target->value("state", nlohmann::json());
-            *target = *original;
-            if (!state.is_null()) (*target)["state"] = state;
+        if (Entry* target = find(original->id())) {
+            nlohmann::json state = target->json.value("state", nlohmann::json());
+            target->json = original->json();
+            if (!state.is_null()) target->json["state"] = state;
+            refresh(*target);
         }
     }
 }

@@ -13,12 +13,12 @@
 namespace fluxburst::ordering {
 
 Ordering in_order() {
-    return [](const std::vector<BurstPlugin*>& plugins, const nlohmann::json&) { return plugins; };
+    return [](const std::vector<BurstPlugin*>& plugins, const Job&) { return plugins; };
 }
 
 Ordering by_priority(std::map<std::string, int> priorities) {
     return [priorities = std::move(priorities)](const std::vector<BurstPlugin*>& plugins,
-                                                const nlohmann::json&) {
+                                                const Job&) {
         auto priority = [&](const BurstPlugin* p) -> std::int64_t {
             if (auto it = priorities.find(p->name()); it != priorities.end()) return it->second;
             const auto& values = p->params().json();
@@ -35,8 +35,8 @@ Ordering by_priority(std::map<std::string, int> priorities) {
 }
 
 Ordering least_waste() {
-    return [](const std::vector<BurstPlugin*>& plugins, const nlohmann::json& job) {
-        std::int64_t need = job_nodes(job);
+    return [](const std::vector<BurstPlugin*>& plugins, const Job& job) {
+        std::int64_t need = job.nodes();
         std::vector<std::pair<std::int64_t, BurstPlugin*>> known;
         std::vector<BurstPlugin*> unknown;
         for (BurstPlugin* p : plugins) {

@@ -31,11 +31,6 @@ private:
     const JobQueue* queue_;
 };
 
-bool finished_state(const nlohmann::json& job) {
-    auto it = job.find("state");
-    return it != job.end() && it->is_number_integer() && it->get<std::int64_t>() == 64;
-}
-
 }  // namespace
 
 QueueClaim::~QueueClaim() = default;
@@ -65,11 +60,10 @@ std::vector<JobId> JobQueue::finished_jobs(const std::vector<JobId>& ids) {
     std::unordered_set<JobId> listed, active;
     for_each_job(
         [&](JobPtr job) {
-            if (check_job_shape(*job)) return;
-            JobId id = job_id(*job);
+            JobId id = job->id();
             if (!wanted.count(id)) return;
             listed.insert(id);
-            if (!finished_state(*job)) active.insert(id);
+            if (job->state() != JobState::Inactive) active.insert(id);
         },
         [](QueueProblem) {});
     std::vector<JobId> out;
@@ -121,9 +115,7 @@ JobPtr JobQueue::lookup(JobId id) {
     JobPtr found;
     for_each_job(
         [&](JobPtr job) {
-            if (!found && job->is_object() && job->contains("id") &&
-                (*job)["id"].is_number_integer() && (*job)["id"].get<JobId>() == id)
-                found = std::move(job);
+            if (!found && job->id() == id) found = std::move(job);
         },
         [](QueueProblem) {});
     return found;
@@ -132,9 +124,7 @@ JobPtr JobQueue::lookup(JobId id) {
 std::optional<std::string> JobQueue::state(JobId id) {
     JobPtr job = lookup(id);
     if (!job) return std::nullopt;
-    auto it = job->find("state");
-    if (it == job->end() || !it->is_number_integer()) return std::nullopt;
-    return job_state_name(it->get<std::int64_t>());
+    return std::string(job_state_name(job->state()));  // "UNKNOWN" without a known state
 }
 
 void JobQueue::mark_early(const JobMark&) {}

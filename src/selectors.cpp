@@ -5,13 +5,12 @@
 namespace fluxburst::selectors {
 
 Selector burstable() {
-    return
-        [](const nlohmann::json& job) { return job_is_burstable(job) && !job_burst_plugin(job); };
+    return [](const Job& job) { return job.burstable() && !job.burst_scheduled(); };
 }
 
 Selector burstable_min_nodes(std::int64_t min) {
-    return [min](const nlohmann::json& job) {
-        return job_is_burstable(job) && !job_burst_plugin(job) && job_nodes(job) >= min;
+    return [min](const Job& job) {
+        return job.burstable() && !job.burst_scheduled() && job.nodes() >= min;
     };
 }
 

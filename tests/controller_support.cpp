@@ -13,15 +13,15 @@ ScriptedPlugin::ScriptedPlugin(const std::string& name, json params) {
     fluxburst::detail::PluginAccess::attach(*this, name, fluxburst::Params(std::move(params)));
 }
 
-bool ScriptedPlugin::schedule(const json& job) {
+bool ScriptedPlugin::schedule(const fluxburst::Job& job) {
     if (on_schedule) on_schedule(job);
     if (throw_in_schedule) throw fluxburst::PluginError(name() + ": cannot judge jobs today");
-    return fluxburst::job_nodes(job) <= capacity;
+    return job.nodes() <= capacity;
 }
 
 fluxburst::BurstResult ScriptedPlugin::run(const fluxburst::BurstRequest& request) {
     Run r;
-    for (const auto& job : request.jobs) r.jobs.push_back(fluxburst::job_id(*job));
+    for (const auto& job : request.jobs) r.jobs.push_back(job->id());
     r.nodes = request.nodes;
     r.tasks = request.tasks;
     runs.push_back(std::move(r));
@@ -64,13 +64,13 @@ bool ScriptedQueue::marked(JobId id) const {
 std::string ScriptedQueue::marked_to(JobId id) const {
     auto it = jobs.find(id);
     if (it == jobs.end()) return {};
-    return fluxburst::job_burst_plugin(it->second).value_or("");
+    return fluxburst::Job::from_json(it->second)->scheduled_plugin();
 }
 
 void ScriptedQueue::for_each_job(const std::function<void(fluxburst::JobPtr job)>& visit,
                                  const std::function<void(fluxburst::QueueProblem problem)>&) {
     ++listings;
-    for (const auto& [id, job] : jobs) visit(std::make_shared<const json>(job));
+    for (const auto& [id, job] : jobs) visit(fluxburst::Job::from_json(job));
 }
 
 void ScriptedQueue::mark_scheduled(const std::vector<fluxburst::JobMark>& marks) {
@@ -82,23 +82,28 @@ void ScriptedQueue::mark_scheduled(const std::vector<fluxburst::JobMark>& marks)
         auto it = jobs.find(m.id);
         if (it == jobs.end())
             throw fluxburst::QueueError(fmt::format("scripted queue: no job {}", m.id));
-        if (fluxburst::job_burst_plugin(it->second))
+        if (fluxburst::Job::from_json(it->second)->burst_scheduled())
             throw fluxburst::QueueError(fmt::format("scripted queue: job {} already marked", m.id));
     }
-    for (const auto& m : marks) fluxburst::mark_job_scheduled(jobs[m.id], m.plugin);
+    for (const auto& m : marks) {  // as the original flux-burst marks a job
+        json& system = jobs[m.id]["spec"]["attributes"]["system"];
+        system["burst-scheduled"] = m.plugin;
+        system.erase("burstable");
+    }
 }
 
 void ScriptedQueue::unmark_scheduled(const std::vector<fluxburst::JobPtr>& originals) {
     for (const auto& job : originals) {
-        auto it = jobs.find(fluxburst::job_id(*job));
-        if (it != jobs.end()) it->second = *job;
+        auto it = jobs.find(job->id());
+        if (it != jobs.end()) it->second = job->json();
     }
 }
 
 std::optional<std::string> ScriptedQueue::state(JobId id) {
     auto it = jobs.find(id);
     if (it == jobs.end()) return std::nullopt;
-    return fluxburst::job_state_name(it->second["state"].get<std::int64_t>());
+    return fluxburst::job_state_name(
+        fluxburst::job_state_from_flux(it->second["state"].get<std::int64_t>()));
 }
 
 LogCapture::LogCapture() : saved_(fluxburst::logger()) {

@@ -36,7 +36,7 @@ class ScriptedPlugin : public fluxburst::BurstPlugin {
 public:
     explicit ScriptedPlugin(const std::string& name,
                             nlohmann::json params = nlohmann::json::object());
-    bool schedule(const nlohmann::json& job) override;
+    bool schedule(const fluxburst::Job& job) override;
     fluxburst::BurstResult run(const fluxburst::BurstRequest& request) override;
     fluxburst::BurstResult unburst() override;
     std::optional<std::int64_t> free_nodes() const override { return free; }
@@ -50,7 +50,7 @@ public:
     bool throw_in_schedule = false;
     bool fail_unburst = false;
     std::optional<std::int64_t> free;
-    std::function<void(const nlohmann::json& job)> on_schedule;  ///< called first
+    std::function<void(const fluxburst::Job& job)> on_schedule;  ///< called first
     std::vector<Run> runs;  ///< every run() call, failed ones too
     int unbursts = 0;
 };

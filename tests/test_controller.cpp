@@ -171,11 +171,12 @@ TEST_CASE("controller: a job marked by someone else between listing and marking 
     FakeClock clock;
     ScriptedPlugin mock("mock");
     // While the controller decides, another process marks job 2.
-    mock.on_schedule = [&](const json& job) {
-        if (fluxburst::job_id(job) == 2) fluxburst::FileQueue(path).mark_scheduled(2, "other");
+    mock.on_schedule = [&](const fluxburst::Job& job) {
+        if (job.id() == 2) fluxburst::FileQueue(path).mark_scheduled(2, "other");
     };
     Controller c(std::make_shared<fluxburst::FileQueue>(path), {&mock}, options_with(clock));
-    CHECK_THROWS_WITH(c.step(), Catch::Contains("job 2") && Catch::Contains("already marked"));
+    CHECK_THROWS_WITH(c.step(), Catch::Contains("job " + fluxburst::job_id_f58(2) + " (2)") &&
+                                    Catch::Contains("already marked"));
     CHECK(mock.runs.empty());
     auto after = json::parse(test::read_text(path));
     CHECK(after[0]["spec"]["attributes"]["system"].contains("burstable"));  // nothing written
@@ -384,7 +385,8 @@ TEST_CASE("controller: schedule() failures are logged once per plugin per cycle,
     auto s = c.step();
     CHECK(log.count("schedule() failed") == 1);
     CHECK(log.count("schedule() failed for 50 job(s)") == 1);
-    CHECK(log.count("first: job " + fluxburst::job_id_f58(1) + ": ") == 1);  // F58, as flux jobs shows it
+    CHECK(log.count("first: job " + fluxburst::job_id_f58(1) + ": ") ==
+          1);                               // F58, as flux jobs shows it
     CHECK(b.runs.at(0).jobs.size() == 50);  // every job went to b
     // Each job's reasons still say so in the report (here: none unmatched).
     CHECK(s.cycle->unmatched.empty());
@@ -411,7 +413,7 @@ TEST_CASE("controller: restart adopts its recorded bursts and unbursts what fini
     json forged = queue->jobs[1];
     forged["id"] = 3;
     forged["state"] = 8;
-    fluxburst::mark_job_scheduled(forged, "mock");
+    forged["spec"]["attributes"]["system"]["burst-scheduled"] = "mock";
     queue->jobs[3] = forged;
 
     ScriptedPlugin again("mock");

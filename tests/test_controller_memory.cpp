@@ -48,7 +48,6 @@ TEST_CASE("controller: memory stays flat over 10,000 burst and unburst cycles") 
     auto status = c.status();
     CHECK(status[0].bursts == 0);
     CHECK(status[0].active_jobs == 0);
-    CHECK(plugin.accepted_jobs().empty());  // nothing appended per job
     // Allow for allocator noise, not for anything per job (10,000 jobs would be
     // megabytes).
     std::size_t at_end = heap_in_use();

@@ -113,8 +113,9 @@ TEST_CASE("A listed job plus its jobspec is what the default selector wants") {
     memoed["spec"] = spec;
     plain["spec"] = spec;
     auto select = fluxburst::selectors::burstable();
-    CHECK(select(plain));
-    CHECK_FALSE(select(memoed));  // carries annotations.user.fluxburst: never burst twice
+    CHECK(select(*fluxburst::Job::from_json(plain)));
+    CHECK_FALSE(select(*fluxburst::Job::from_json(
+        memoed)));  // carries annotations.user.fluxburst: never burst twice
 }
 
 TEST_CASE("job-list.list-id and memo requests") {

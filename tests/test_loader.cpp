@@ -94,7 +94,15 @@ TEST_CASE("broken plugins are listed with their error, never abort the listing")
     CHECK_THAT(errors["noentry"],
                Catch::Contains("missing entry symbol 'fluxburst_plugin_abi_version'"));
     CHECK_THAT(errors["wrongabi"],
-               Catch::Contains("built for ABI 999") && Catch::Contains("speaks ABI 1"));
+               Catch::Contains("built for ABI 999") && Catch::Contains("speaks ABI 2"));
+    // each part of the build identity is checked on its own, and named
+    CHECK_THAT(errors["wrongmajor"], Catch::Contains("built against libfluxburst") &&
+                                         Catch::Contains("rebuild the plugin"));
+    CHECK_THAT(errors["wrongcxxabi"],
+               Catch::Contains("C++ ABI 1002") && Catch::Contains("__GXX_ABI_VERSION"));
+    CHECK_THAT(errors["wrongstringabi"], Catch::Contains("_GLIBCXX_USE_CXX11_ABI"));
+    CHECK_THAT(errors["wrongjson"],
+               Catch::Contains("nlohmann_json ABI") && Catch::Contains("json_abi_v9_9_9"));
     CHECK_THAT(errors["badschema"],
                Catch::Contains("invalid parameter schema") && Catch::Contains("max_nodes"));
     CHECK(errors["initnull"].empty());  // its info is fine; it fails at load
@@ -110,7 +118,7 @@ TEST_CASE("every load failure names the plugin, the file and the reason") {
                                           Catch::Contains("not a loadable shared object"));
     CHECK_THAT(load_error(c, "noentry"),
                Catch::Contains("plugin 'noentry'") && Catch::Contains("missing entry symbol"));
-    CHECK_THAT(load_error(c, "wrongabi"), Catch::Contains("ABI 999") && Catch::Contains("ABI 1"));
+    CHECK_THAT(load_error(c, "wrongabi"), Catch::Contains("ABI 999") && Catch::Contains("ABI 2"));
     CHECK_THAT(load_error(c, "initnull"),
                Catch::Contains("plugin 'initnull'") && Catch::Contains("init returned null"));
     CHECK_THAT(load_error(c, "throwinit"),
@@ -182,7 +190,8 @@ TEST_CASE("the shared object stays open while its plugin lives") {
         c.load("alpha", {{"label", "y"}});
     }  // `other` destroyed its instance; ours must still work
     REQUIRE(c.plugin("alpha"));
-    CHECK(c.plugin("alpha")->schedule(json{{"id", 1}, {"nnodes", 1}}));
+    CHECK(c.plugin("alpha")->schedule(
+        *fluxburst::Job::from_json({{"id", 1}, {"nnodes", 1}, {"spec", json::object()}})));
     Client moved = std::move(c);
     CHECK(moved.plugin("alpha")->name() == "alpha");
 }

@@ -22,7 +22,9 @@ std::vector<std::string> names(const std::vector<fluxburst::BurstPlugin*>& ps) {
     for (auto* p : ps) out.push_back(p->name());
     return out;
 }
-const json job3 = {{"id", 1}, {"nnodes", 3}};
+const fluxburst::JobPtr job3_ptr =
+    fluxburst::Job::from_json({{"id", 1}, {"nnodes", 3}, {"spec", json::object()}});
+const fluxburst::Job& job3 = *job3_ptr;
 }  // namespace
 
 TEST_CASE("in_order keeps load order") {
@@ -43,7 +45,8 @@ TEST_CASE("least_waste: closest capacity first, too small left out, unknown last
     auto c = three_plugins();
     CHECK(names(fluxburst::ordering::least_waste()(c.plugins(), job3)) ==
           std::vector<std::string>{"beta", "alpha", "recorder"});
-    json job8 = {{"id", 2}, {"nnodes", 8}};
+    auto job8_ptr = fluxburst::Job::from_json({{"id", 2}, {"nnodes", 8}, {"spec", json::object()}});
+    const fluxburst::Job& job8 = *job8_ptr;
     CHECK(names(fluxburst::ordering::least_waste()(c.plugins(), job8)) ==
           std::vector<std::string>{"alpha", "recorder"});
 }

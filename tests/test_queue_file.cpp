@@ -37,8 +37,10 @@ TEST_CASE("FileQueue reads an array or {\"jobs\": [...]}") {
     FileQueue a(dir.file("a.json"));
     CHECK(count(a) == 2);
     FileQueue b(std::string(TEST_DATA_DIR) + "/jobs.json");
-    CHECK(count(b) == 8);
-    CHECK(b.lookup(11811160064ULL)->at("name") == "big");
+    std::vector<fluxburst::QueueProblem> problems;
+    CHECK(count(b, &problems) == 6);
+    CHECK(problems.size() == 2);  // malformed entries are problems
+    CHECK(b.lookup(11811160064ULL)->name() == "big");
     CHECK(b.state(11811160064ULL) == std::optional<std::string>("SCHED"));
     CHECK_FALSE(b.lookup(3));
 }
@@ -51,7 +53,7 @@ TEST_CASE("FileQueue keeps numbers exact: 64-bit ids, floats, negatives") {
     FileQueue q(dir.file("n.json"));
     auto jobs = q.list_jobs();
     REQUIRE(jobs.size() == 1);
-    const json& j = *jobs[0];
+    const json& j = jobs[0]->json();
     CHECK(j["id"].get<std::uint64_t>() == 18446744073709551615ULL);
     CHECK(j["t"].get<double>() == Approx(1795501303.4953308));
     CHECK(j["n"] == -5);
@@ -175,18 +177,160 @@ TEST_CASE("FileQueue writes nothing when a job to mark is gone") {
     test::write_text(dir.file("q.json"), original);
     FileQueue q(dir.file("q.json"));
     CHECK_THROWS_WITH(q.mark_scheduled({{1, "mock"}, {2, "mock"}}),
-                      Catch::Contains("job 2") && Catch::Contains("nothing was written"));
+                      Catch::Contains("job " + fluxburst::job_id_f58(2) + " (2)") &&
+                          Catch::Contains("nothing was written"));
     CHECK(test::read_text(dir.file("q.json")) == original);
 }
 
-TEST_CASE("elements that are not jobs are still listed for the client to judge") {
+TEST_CASE("elements that are not jobs are reported as problems naming the element") {
     test::TempDir dir;
     test::write_text(dir.file("q.json"), R"([1, "two", null, [3], {"id": 4, "spec": {}}])");
     FileQueue q(dir.file("q.json"));
-    auto jobs = q.list_jobs();
-    REQUIRE(jobs.size() == 5);
-    CHECK(*jobs[0] == 1);
-    CHECK(*jobs[1] == "two");
-    CHECK(jobs[2]->is_null());
-    CHECK((*jobs[4])["id"] == 4);
+    std::vector<fluxburst::QueueProblem> problems;
+    CHECK(count(q, &problems) == 1);
+    REQUIRE(problems.size() == 4);
+    CHECK(problems[1].where == "entry 1");
+    CHECK_THAT(problems[1].reason, Catch::Contains("JSON object"));
+}
+
+TEST_CASE("a repeated job id is a malformed entry: skipped, reported, the first one kept") {
+    test::TempDir dir;
+    test::write_text(dir.file("q.json"),
+                     R"([{"id": 5, "name": "first", "spec": {}}, {"id": 6, "spec": {}},
+                         {"id": 5, "name": "second", "spec": {}}])");
+    FileQueue q(dir.file("q.json"));
+    std::vector<fluxburst::QueueProblem> problems;
+    std::vector<std::string> names;
+    q.for_each_job([&](fluxburst::JobPtr j) { names.push_back(j->name()); },
+                   [&](fluxburst::QueueProblem p) { problems.push_back(p); });
+    CHECK(names == std::vector<std::string>{"first", ""});
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].where == "5");
+    CHECK_THAT(problems[0].reason, Catch::Contains("element 2 repeats the id of element 0"));
+}
+
+TEST_CASE("the fast path and the full parse agree, repeated keys included") {
+    // Each job is read by the summary path (as the default selector does) and by
+    // Job::parse (nlohmann's full parse); both must say the same.
+    const std::vector<std::string> jobs = {
+        R"({"id": 1, "spec": {"attributes": {"system": {"burstable": 1}}}, "spec": {}})",
+        R"({"id": 2, "spec": {}, "spec": {"attributes": {"system": {"burstable": 1}}}})",
+        R"({"id": 3, "spec": {"attributes": {"system": {"burstable": 1, "burstable": 0}}}})",
+        R"({"id": 4, "spec": {"attributes": {"system": {"burstable": 0, "burstable": 1}}}})",
+        R"({"id": 5, "spec": {"attributes": {"system": {"burstable": 1}},
+            "attributes": {"system": {}}}})",
+        R"({"id": 6, "id": 7, "spec": {"attributes": {"system": {"burstable": 1}}}})",
+        R"({"id": 8, "nnodes": 2, "nnodes": 9, "spec": {"attributes": {"system": {"burstable": 1}}}})",
+        R"({"id": 9, "spec": {"attributes": {"system": {"burstable": 1, "burst-scheduled": "x",
+            "burst-scheduled": 3}}}})",
+        R"({"id": 10, "annotations": {"user": {"fluxburst": {}}}, "annotations": {},
+            "spec": {"attributes": {"system": {"burstable": 1}}}})",
+        R"({"id": 11, "nnodes": -1, "nnodes": 3, "spec": {"attributes": {"system": {"burstable": 1}}}})",
+        R"({"id": 12, "spec": {"attributes": {"system": {"burstable": {"plugin": "a", "plugin": "mock"}}}}})",
+        R"({"id": 13, "spec": {"attributes": {"system": {"burstable": {"plugin": 1}}}}})",
+        R"({"id": 14, "spec": {"attributes": {"system": {"burstable": "yes"}}, "resources":
+            [{"type": "node", "count": 2}], "resources": [{"type": "node", "count": 5}]}})",
+    };
+    test::TempDir dir;
+    for (const auto& text : jobs) {
+        INFO(text);
+        std::optional<fluxburst::JobPtr> full;
+        try {
+            full = fluxburst::Job::parse(text);
+        } catch (const fluxburst::JobError&) {
+            full = nullptr;
+        }
+        test::write_text(dir.file("q.json"), "[" + text + "]");
+        FileQueue q(dir.file("q.json"));
+        fluxburst::JobPtr fast;
+        bool problem = false;
+        q.scan_jobs(
+            [&](fluxburst::JobPtr j) { fast = j; },
+            [&](fluxburst::QueueProblem) { problem = true; },
+            [](const fluxburst::JobSummary& s) { return s.burstable && !s.burst_scheduled; });
+        bool full_selected = *full && (*full)->burstable() && !(*full)->burst_scheduled();
+        CHECK(problem == (*full == nullptr));
+        CHECK(bool(fast) == full_selected);
+        if (fast && *full) {
+            CHECK(fast->id() == (*full)->id());
+            CHECK(fast->nodes() == (*full)->nodes());
+            CHECK(fast->preferred_plugin() == (*full)->preferred_plugin());
+        }
+    }
+}
+
+TEST_CASE("a deeply nested job is a malformed entry, not a crash") {
+    test::TempDir dir;
+    for (int depth : {fluxburst::max_job_depth + 1, 30000, 300000}) {
+        INFO(depth);
+        std::string deep = std::string(depth, '[') + std::string(depth, ']');
+        test::write_text(
+            dir.file("q.json"),
+            R"([{"id": 1, "spec": {"attributes": {"system": {"burstable": 1}}}, "x": )" + deep +
+                R"(}, {"id": 2, "spec": {}}])");
+        FileQueue q(dir.file("q.json"));
+        std::vector<fluxburst::QueueProblem> problems;
+        std::size_t n = 0;
+        try {
+            n = count(q, &problems);
+        } catch (const QueueError& e) {
+            // the file as a whole may be refused (too deep to scan): clearly
+            CHECK_THAT(e.what(), Catch::Contains("q.json"));
+            continue;
+        }
+        CHECK(n == 1);
+        REQUIRE(problems.size() == 1);
+        CHECK(problems[0].where == "1");
+        CHECK_THAT(problems[0].reason, Catch::Contains("nested deeper than"));
+    }
+}
+
+TEST_CASE("only regular files are read, without blocking") {
+    test::TempDir dir;
+    std::string fifo = dir.file("fifo.json");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    FileQueue f(fifo);
+    CHECK_THROWS_WITH(count(f), Catch::Contains("fifo.json") && Catch::Contains("FIFO") &&
+                                    Catch::Contains("regular file"));
+    FileQueue zero("/dev/zero");
+    CHECK_THROWS_WITH(count(zero), Catch::Contains("/dev/zero") &&
+                                       Catch::Contains("character device") &&
+                                       !Catch::Contains("Success"));
+    FileQueue d(dir.path());
+    CHECK_THROWS_WITH(count(d), Catch::Contains("directory"));
+}
+
+TEST_CASE("marking a symlinked jobs file writes through to its target, keeping owner and group") {
+    test::TempDir dir;
+    std::string target = dir.file("real.json");
+    std::string link = dir.file("link.json");
+    test::write_text(target,
+                     R"([{"id": 1, "spec": {"attributes": {"system": {"burstable": 1}}}}])");
+    REQUIRE(::symlink(target.c_str(), link.c_str()) == 0);
+    bool root = ::geteuid() == 0;
+    if (root) REQUIRE(::chown(target.c_str(), 65534, 65534) == 0);
+    FileQueue q(link);
+    q.mark_scheduled(1, "mock");
+    struct stat st {};
+    REQUIRE(::lstat(link.c_str(), &st) == 0);
+    CHECK(S_ISLNK(st.st_mode));
+    CHECK_THAT(test::read_text(target), Catch::Contains("burst-scheduled"));
+    REQUIRE(::stat(target.c_str(), &st) == 0);
+    if (root) {
+        CHECK(st.st_uid == 65534u);
+        CHECK(st.st_gid == 65534u);
+    } else {
+        CHECK(st.st_uid == ::geteuid());
+    }
+}
+
+TEST_CASE("a syntax error in a large file is located without building it") {
+    test::TempDir dir;
+    std::string text = "[";
+    for (int i = 0; i < 20000; ++i)
+        text += "{\"id\": " + std::to_string(i) + ", \"spec\": {\"x\": [1, 2, 3, 4]}},\n";
+    text += "{\"id\": 99999, \"spec\": {\"x\": [1, 2,";  // truncated
+    test::write_text(dir.file("big.json"), text);
+    FileQueue q(dir.file("big.json"));
+    CHECK_THROWS_WITH(count(q), Catch::Contains("big.json") && Catch::Contains("line 20001"));
 }

@@ -9,7 +9,7 @@ TEST_CASE("MockQueue holds the original's sample job by default") {
     fluxburst::MockQueue q;
     auto jobs = q.list_jobs();
     REQUIRE(jobs.size() == 1);
-    CHECK((*jobs[0])["name"] == "hostname");
+    CHECK(jobs[0]->name() == "hostname");
     CHECK(q.state(17839985524736ULL) == std::optional<std::string>("INACTIVE"));
     CHECK_FALSE(q.state(1));
 }
@@ -22,9 +22,9 @@ TEST_CASE("MockQueue marks jobs, all or nothing") {
     // A person reads the job in F58 form (as flux jobs prints it), with the decimal id.
     CHECK_THROWS_WITH(q.mark_scheduled({{5, "mock"}, {99, "mock"}}),
                       Catch::Contains("job " + fluxburst::job_id_f58(99) + " (99)"));
-    CHECK(q.lookup(5)->at("spec")["attributes"]["system"].contains("burstable"));  // untouched
+    CHECK(q.lookup(5)->burstable());  // untouched
     q.mark_scheduled(5, "mock");
-    CHECK(q.lookup(5)->at("spec")["attributes"]["system"]["burst-scheduled"] == "mock");
+    CHECK(q.lookup(5)->json()["spec"]["attributes"]["system"]["burst-scheduled"] == "mock");
     // listing hands out copies: changing one does not change the queue
     auto jobs = q.list_jobs();
     CHECK(jobs.size() == 2);

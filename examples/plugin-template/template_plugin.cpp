@@ -22,8 +22,8 @@ public:
     }
 
     // Would we take this job? (job-list fields plus "spec", the jobspec)
-    bool schedule(const nlohmann::json& job) override {
-        return fluxburst::job_nodes(job) <= params().get_int("max_nodes");
+    bool schedule(const fluxburst::Job& job) override {
+        return job.nodes() <= params().get_int("max_nodes");
     }
 
     // Provide the resources for the jobs accepted in this cycle.

@@ -12,7 +12,8 @@ namespace fluxburst {
 /// Replace `path` with `content` so that a reader (or a crash at any moment) sees
 /// either the old file or the new one, never a mix: write a temporary file in the
 /// same directory, fsync it, rename it over `path`, fsync the directory. The new
-/// file keeps the old one's permission bits (or gets `mode` when it is new).
+/// file keeps the old one's permission bits (or gets `mode` when it is new), and
+/// its owner and group where the process may set them (as root).
 /// Throws fluxburst::Error naming the path and the system's reason.
 FLUXBURST_API void write_file_atomically(const std::string& path, std::string_view content,
                                          unsigned mode = 0644);

@@ -56,4 +56,12 @@ public:
     ~QueueBusyError() override;
 };
 
+/// A job's JSON has the wrong shape (no id, no spec, a count out of range, nested
+/// too deeply, ...); the message names the job when it has an id.
+class FLUXBURST_API JobError : public Error {
+public:
+    using Error::Error;
+    ~JobError() override;
+};
+
 }  // namespace fluxburst

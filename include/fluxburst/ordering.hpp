@@ -10,16 +10,15 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include <fluxburst/export.hpp>
+#include <fluxburst/job.hpp>
 
 namespace fluxburst {
 
 class BurstPlugin;
 
 using Ordering = std::function<std::vector<BurstPlugin*>(const std::vector<BurstPlugin*>& plugins,
-                                                         const nlohmann::json& job)>;
+                                                         const Job& job)>;
 
 namespace ordering {
 

@@ -6,7 +6,7 @@
 //       static fluxburst::ParamSchema parameters() {
 //           return {{"max_nodes", fluxburst::ParamType::Integer, 8, false, "largest job"}};
 //       }
-//       bool schedule(const nlohmann::json& job) override { ... }
+//       bool schedule(const fluxburst::Job& job) override { return job.nodes() <= 8; }
 //       fluxburst::BurstResult run(const fluxburst::BurstRequest& request) override { ... }
 //   };
 //   FLUXBURST_PLUGIN(MyPlugin, "myplugin", "1.0.0", "What it bursts to")
@@ -25,13 +25,45 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fluxburst/config.hpp>
 #include <fluxburst/export.hpp>
 #include <fluxburst/job.hpp>
 #include <fluxburst/params.hpp>
 
 /// The plugin ABI version. The loader refuses a plugin built for another one.
-/// It changes whenever BurstPlugin's layout or virtual functions change.
-#define FLUXBURST_PLUGIN_ABI_VERSION 1
+/// It changes whenever BurstPlugin's layout or virtual functions change, or the
+/// types they take (Job, BurstRequest, BurstResult, Params). Besides it, the loader
+/// checks the build identity (fluxburst_build_identity_t): the library's major
+/// version, the compiler's C++ ABI and nlohmann_json's ABI, which the boundary's
+/// C++ types depend on.
+#define FLUXBURST_PLUGIN_ABI_VERSION 2
+
+#define FLUXBURST_STRINGIFY_(x) #x
+#define FLUXBURST_STRINGIFY(x) FLUXBURST_STRINGIFY_(x)
+
+/// __GXX_ABI_VERSION of the compiler (GCC and Clang define it), 0 without one.
+#ifdef __GXX_ABI_VERSION
+#define FLUXBURST_CXX_ABI __GXX_ABI_VERSION
+#else
+#define FLUXBURST_CXX_ABI 0
+#endif
+
+/// _GLIBCXX_USE_CXX11_ABI of libstdc++ (std::string's layout), -1 for another library.
+#ifdef _GLIBCXX_USE_CXX11_ABI
+#define FLUXBURST_CXX11_STRING_ABI _GLIBCXX_USE_CXX11_ABI
+#else
+#define FLUXBURST_CXX11_STRING_ABI -1
+#endif
+
+/// nlohmann_json's ABI: its versioned inline namespace with its ABI tags
+/// ("nlohmann::json_abi_v3_11_2"), or its version for releases before 3.11.
+#ifdef NLOHMANN_JSON_NAMESPACE
+#define FLUXBURST_JSON_ABI FLUXBURST_STRINGIFY(NLOHMANN_JSON_NAMESPACE)
+#else
+#define FLUXBURST_JSON_ABI                                                                \
+    "nlohmann " FLUXBURST_STRINGIFY(NLOHMANN_JSON_VERSION_MAJOR) "." FLUXBURST_STRINGIFY( \
+        NLOHMANN_JSON_VERSION_MINOR) "." FLUXBURST_STRINGIFY(NLOHMANN_JSON_VERSION_PATCH)
+#endif
 
 namespace fluxburst {
 
@@ -82,8 +114,9 @@ public:
     virtual std::optional<std::string> validate() { return std::nullopt; }
 
     /// Would this plugin take the job? Return true to accept it; the client then
-    /// records the job in accepted_jobs() and offers it to no other plugin.
-    virtual bool schedule(const nlohmann::json& job) = 0;
+    /// offers it to no other plugin and hands it to run() in this cycle's request.
+    /// The job's fields are read already (cheap); job.json() builds its full JSON.
+    virtual bool schedule(const Job& job) = 0;
 
     /// Provide the resources: called once per cycle in which the plugin accepted
     /// jobs, or for a sized request (Client::request_burst).
@@ -109,14 +142,11 @@ public:
     const std::string& name() const { return name_; }
     /// The validated parameters (defaults, load params, environment, overrides).
     const Params& params() const { return params_; }
-    /// Jobs accepted since load, in order (shared with the client, not copied).
-    const std::vector<JobPtr>& accepted_jobs() const { return accepted_; }
 
 private:
     friend struct detail::PluginAccess;
     std::string name_;
     Params params_;
-    std::vector<JobPtr> accepted_;
 };
 
 namespace detail {
@@ -126,7 +156,6 @@ struct PluginAccess {
         p.name_ = name;
         p.params_ = std::move(params);
     }
-    static std::vector<JobPtr>& accepted(BurstPlugin& p) { return p.accepted_; }
 };
 
 /// Copy an exception's text into a C buffer (for the init entry point).
@@ -161,14 +190,28 @@ BurstPlugin* create_plugin(const char* name, const char* params_json, char* err,
 }  // namespace fluxburst
 
 extern "C" {
+/// What a build depended on that the plugin boundary's C++ types depend on too.
+/// The loader compares each part with its own and names the one that differs.
+struct fluxburst_build_identity_t {
+    int library_major;     ///< FLUXBURST_VERSION_MAJOR of the libfluxburst headers
+    int cxx_abi;           ///< FLUXBURST_CXX_ABI (__GXX_ABI_VERSION)
+    int cxx11_string_abi;  ///< FLUXBURST_CXX11_STRING_ABI (_GLIBCXX_USE_CXX11_ABI)
+    const char* json_abi;  ///< FLUXBURST_JSON_ABI (nlohmann_json's ABI namespace)
+};
+
+/// The identity of the code being compiled now.
+#define FLUXBURST_BUILD_IDENTITY \
+    { FLUXBURST_VERSION_MAJOR, FLUXBURST_CXX_ABI, FLUXBURST_CXX11_STRING_ABI, FLUXBURST_JSON_ABI }
+
 /// What a plugin tells about itself without being initialised. Plain C, so the
 /// loader can read it from any plugin before trusting it.
 struct fluxburst_plugin_info_t {
-    int abi_version;                 ///< FLUXBURST_PLUGIN_ABI_VERSION it was built with
-    const char* name;                ///< e.g. "mock"; the file is libfluxburst_<name>.so
-    const char* version;             ///< the plugin's own version
-    const char* description;         ///< one line
-    const char* params_schema_json;  ///< the parameters, as schema_to_json() writes them
+    int abi_version;                      ///< FLUXBURST_PLUGIN_ABI_VERSION it was built with
+    const char* name;                     ///< e.g. "mock"; the file is libfluxburst_<name>.so
+    const char* version;                  ///< the plugin's own version
+    const char* description;              ///< one line
+    const char* params_schema_json;       ///< the parameters, as schema_to_json() writes them
+    fluxburst_build_identity_t identity;  ///< what it was built with (ABI 2)
 };
 }
 
@@ -188,8 +231,9 @@ struct fluxburst_plugin_info_t {
     FLUXBURST_PLUGIN_EXPORT const fluxburst_plugin_info_t* fluxburst_plugin_info(void) {           \
         static const std::string schema =                                                          \
             ::fluxburst::schema_to_json(ClassName::parameters()).dump();                           \
-        static const fluxburst_plugin_info_t info = {FLUXBURST_PLUGIN_ABI_VERSION, Name, Version,  \
-                                                     Description, schema.c_str()};                 \
+        static const fluxburst_plugin_info_t info = {                                              \
+            FLUXBURST_PLUGIN_ABI_VERSION, Name, Version, Description, schema.c_str(),              \
+            FLUXBURST_BUILD_IDENTITY};                                                             \
         return &info;                                                                              \
     }                                                                                              \
     FLUXBURST_PLUGIN_EXPORT ::fluxburst::BurstPlugin* fluxburst_plugin_init(                       \

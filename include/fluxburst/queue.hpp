@@ -31,11 +31,9 @@ struct QueueProblem {
     std::string reason;
 };
 
-/// What a queue can tell about a job cheaply, before building its JSON (see
-/// JobQueue::scan_jobs). `shape_ok` false means "looks malformed": such a job is
-/// always built so that the client can report it.
+/// What a queue can tell about a sound job cheaply, before making its Job (see
+/// JobQueue::scan_jobs).
 struct JobSummary {
-    bool shape_ok = false;
     bool burstable = false;        ///< spec.attributes.system.burstable is set
     bool burst_scheduled = false;  ///< "burst-scheduled" or a fluxburst memo is present
 };
@@ -65,9 +63,10 @@ public:
     /// Human-readable name for messages ("mock queue", "file /x/jobs.json").
     virtual std::string describe() const = 0;
 
-    /// Call `visit` once per job, with its jobspec under "spec". Entries that cannot
-    /// be read are passed to `problem` instead; an unreadable queue as a whole
-    /// throws QueueError. Implementations may fetch specs in batches.
+    /// Call `visit` once per job (its JSON has the jobspec under "spec"). Entries
+    /// that cannot be read or are malformed (Job::from_json's rules; in a file, a
+    /// repeated id too) are passed to `problem` instead; an unreadable queue as a
+    /// whole throws QueueError. Implementations may fetch specs in batches.
     virtual void for_each_job(const std::function<void(JobPtr job)>& visit,
                               const std::function<void(QueueProblem problem)>& problem) = 0;
 
@@ -136,7 +135,7 @@ class FLUXBURST_API MockQueue : public JobQueue {
 public:
     /// Holds the sample burstable job of the original flux-burst (see sample_job()).
     MockQueue();
-    /// Holds the given jobs (any shape: malformed ones are reported by the client).
+    /// Holds the given jobs (any shape: malformed ones are reported as problems).
     explicit MockQueue(std::vector<nlohmann::json> jobs);
     ~MockQueue() override;
 
@@ -155,8 +154,14 @@ public:
     void set_state(JobId id, std::int64_t state);
 
 private:
-    nlohmann::json* find(JobId id);
-    std::vector<std::shared_ptr<nlohmann::json>> jobs_;
+    struct Entry {
+        nlohmann::json json;
+        JobPtr job;  ///< made from json (null when malformed), remade when json changes
+        std::string problem;
+    };
+    Entry* find(JobId id);
+    void refresh(Entry& entry);
+    std::vector<Entry> jobs_;
     std::unordered_map<JobId, std::size_t> index_;  ///< id -> first job with it
 };
 

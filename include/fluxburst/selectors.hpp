@@ -4,15 +4,14 @@
 #include <cstdint>
 #include <functional>
 
-#include <nlohmann/json.hpp>
-
 #include <fluxburst/export.hpp>
+#include <fluxburst/job.hpp>
 
 namespace fluxburst {
 
-/// Given a job (job-list fields plus "spec"), true when it should burst. A selector
-/// may throw; the client then reports the job as skipped and goes on.
-using Selector = std::function<bool(const nlohmann::json& job)>;
+/// Given a job, true when it should burst. A selector may throw; the client then
+/// reports the job as skipped and goes on.
+using Selector = std::function<bool(const Job& job)>;
 
 namespace selectors {
 

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fluxburst/error.hpp>
 #include <fluxburst/flux.hpp>
+#include <fluxburst/job.hpp>
 #include <fluxburst/plugin.hpp>
 #include <fluxburst/state_file.hpp>
 #include <fluxburst/topology.hpp>
@@ -156,8 +157,8 @@ public:
         return std::nullopt;
     }
 
-    bool schedule(const nlohmann::json& job) override {
-        return fluxburst::job_nodes(job) <= burst_size_ && free_slot().has_value();
+    bool schedule(const fluxburst::Job& job) override {
+        return job.nodes() <= burst_size_ && free_slot().has_value();
     }
 
     std::optional<std::int64_t> free_nodes() const override {

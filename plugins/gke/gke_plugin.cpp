@@ -61,8 +61,8 @@ public:
         return std::nullopt;
     }
 
-    bool schedule(const nlohmann::json& job) override {
-        return cloud::burst_takes(settings_, free_nodes(), fluxburst::job_nodes(job));
+    bool schedule(const fluxburst::Job& job) override {
+        return cloud::burst_takes(settings_, free_nodes(), job.nodes());
     }
 
     std::optional<std::int64_t> free_nodes() const override {

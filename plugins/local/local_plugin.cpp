@@ -136,12 +136,12 @@ public:
         return std::nullopt;
     }
 
-    bool schedule(const nlohmann::json& job) override {
+    bool schedule(const fluxburst::Job& job) override {
         const fluxburst::ResourceStatus& s = resources(false);
         std::int64_t can =
             s.free_nodes() + starting_down(s) +
             static_cast<std::int64_t>(local::startable_ranks(s, allowed_, starting()).size());
-        return fluxburst::job_nodes(job) <= can;
+        return job.nodes() <= can;
     }
 
     std::optional<std::int64_t> free_nodes() const override {

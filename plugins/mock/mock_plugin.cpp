@@ -49,9 +49,9 @@ public:
         return std::nullopt;
     }
 
-    bool schedule(const nlohmann::json& job) override {
+    bool schedule(const fluxburst::Job& job) override {
         if (fail_on_ == "schedule") throw fluxburst::Error("mock: simulated schedule failure");
-        return fluxburst::job_nodes(job) <= max_nodes_;
+        return job.nodes() <= max_nodes_;
     }
 
     fluxburst::BurstResult run(const fluxburst::BurstRequest& request) override {
@@ -62,7 +62,7 @@ public:
         change_state([&](nlohmann::json& state) {
             std::int64_t index = state["next_index"].get<std::int64_t>();
             std::vector<fluxburst::JobId> jobs;
-            for (const auto& job : request.jobs) jobs.push_back(fluxburst::job_id(*job));
+            for (const auto& job : request.jobs) jobs.push_back(job->id());
             cluster = {{"name", prefix_ + "-" + std::to_string(index)},
                        {"nodes", std::min(request.nodes, max_nodes_)},
                        {"tasks", request.tasks},

@@ -67,7 +67,7 @@ TEST_CASE("plugins lists a directory of broken plugins, each with its error") {
             CHECK(!p["error"].get<std::string>().empty());
         }
     }
-    CHECK(bad == 6);
+    CHECK(bad == 10);
 }
 
 TEST_CASE("plugins NAME shows the parameters") {

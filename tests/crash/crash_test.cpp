@@ -40,7 +40,8 @@ json make_job(fluxburst::JobId id, bool burstable) {
 std::set<fluxburst::JobId> marked_jobs(const json& file) {
     std::set<fluxburst::JobId> out;
     for (const auto& j : file.at("jobs"))
-        if (fluxburst::job_burst_plugin(j)) out.insert(j.at("id").get<fluxburst::JobId>());
+        if (fluxburst::Job::from_json(j)->burst_scheduled())
+            out.insert(j.at("id").get<fluxburst::JobId>());
     return out;
 }
 }  // namespace

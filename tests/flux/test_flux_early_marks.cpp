@@ -48,7 +48,7 @@ std::map<JobId, std::string> wait_memos(test::SystemInstance& instance,
 void list_marking(FluxQueue& q, const std::vector<JobId>& early) {
     q.for_each_job(
         [&](JobPtr job) {
-            JobId id = fluxburst::job_id(*job);
+            JobId id = job->id();
             if (std::find(early.begin(), early.end(), id) != early.end())
                 q.mark_early(JobMark{id, "mock"});
         },

@@ -7,7 +7,7 @@ public:
     static fluxburst::ParamSchema parameters() {
         return {{"max_nodes", fluxburst::ParamType::Integer, "eight", false, "wrong default"}};
     }
-    bool schedule(const nlohmann::json&) override { return true; }
+    bool schedule(const fluxburst::Job&) override { return true; }
     fluxburst::BurstResult run(const fluxburst::BurstRequest&) override { return {}; }
 };
 }  // namespace

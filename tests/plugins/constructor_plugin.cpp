@@ -19,7 +19,7 @@ __attribute__((constructor)) void on_load() {
 class Never : public fluxburst::BurstPlugin {
 public:
     static fluxburst::ParamSchema parameters() { return {}; }
-    bool schedule(const nlohmann::json&) override { return false; }
+    bool schedule(const fluxburst::Job&) override { return false; }
     fluxburst::BurstResult run(const fluxburst::BurstRequest&) override { return {}; }
 };
 

@@ -13,9 +13,9 @@ public:
                 {"ratio", ParamType::Number, 0.5, false, "a number"},
                 {"hosts", ParamType::List, nlohmann::json::array(), false, "a list"}};
     }
-    bool schedule(const nlohmann::json& job) override {
+    bool schedule(const fluxburst::Job& job) override {
         ++schedule_calls;
-        return fluxburst::job_nodes(job) <= params().get_int("capacity");
+        return job.nodes() <= params().get_int("capacity");
     }
     fluxburst::BurstResult run(const fluxburst::BurstRequest& request) override {
         ++run_calls;

@@ -19,7 +19,7 @@ public:
                 {"bursts", ParamType::Integer, 1, false, "bursts to pre-declare"},
                 {"burst_size", ParamType::Integer, 2, false, "hosts per burst"}};
     }
-    bool schedule(const nlohmann::json&) override { return false; }
+    bool schedule(const fluxburst::Job&) override { return false; }
     fluxburst::BurstResult run(const fluxburst::BurstRequest&) override { return {"nothing", {}}; }
     fluxburst::BurstResult setup(const fluxburst::SetupRequest& request) override {
         const auto& p = params();

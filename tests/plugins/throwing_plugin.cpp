@@ -17,7 +17,7 @@ public:
         if (where == "validate") return std::string("credentials file is missing");
         return std::nullopt;
     }
-    bool schedule(const nlohmann::json&) override {
+    bool schedule(const fluxburst::Job&) override {
         if (where == "schedule") throw std::runtime_error("schedule exploded");
         return true;
     }
