@@ -16,8 +16,12 @@ status=0
 for target in job_file job params config param_arg; do
   corpus=$(mktemp -d)
   cp "$root/fuzz/corpus/$target/"* "$corpus/"
-  echo "fuzz: $target for ${seconds}s" >&2
+  # Inputs up to 1 MB for the JSON targets: deep nesting (30,000 levels is 60 KB)
+  # and long files are reached, not cut off at libFuzzer's default length.
+  case $target in job_file | job) max_len=1048576 ;; *) max_len=65536 ;; esac
+  echo "fuzz: $target for ${seconds}s (max_len $max_len)" >&2
   if ! "$build/bin/fuzz_$target" "$corpus" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+       -max_len="$max_len" \
        -artifact_prefix="$build/artifacts/$target-" -print_final_stats=1 >"$build/fuzz_$target.log" 2>&1; then
     echo "fuzz: $target FAILED; see $build/fuzz_$target.log and $build/artifacts/" >&2
     tail -40 "$build/fuzz_$target.log" >&2
