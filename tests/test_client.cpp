@@ -185,6 +185,28 @@ TEST_CASE("jobs are offered in the ordering's order, first to accept wins") {
     CHECK(r2.plugins[1].jobs == 1);
 }
 
+TEST_CASE("a job asking for a plugin (burst option \"plugin\") is offered to that one only") {
+    auto asking = [](fluxburst::JobId id, const char* plugin) {
+        json j = job(id, 2);
+        j["spec"]["attributes"]["system"]["burstable"] = {{"plugin", plugin}};
+        return j;
+    };
+    Client c = client_with(std::make_shared<fluxburst::MockQueue>(
+        std::vector<json>{asking(1, "beta"), job(2, 2), asking(3, "gke")}));
+    c.load("alpha", {{"label", "a"}, {"capacity", 8}});
+    c.load("beta", {{"label", "b"}, {"capacity", 4}});
+    auto report = c.run_burst();
+    REQUIRE(report.assignments.size() == 2);
+    CHECK(report.assignments[0].id == 1);
+    CHECK(report.assignments[0].plugin == "beta");  // alpha comes first and would take it
+    CHECK(report.assignments[1].plugin == "alpha");
+    REQUIRE(report.unmatched.size() == 1);
+    CHECK(report.unmatched[0].id == 3);
+    REQUIRE(report.unmatched[0].reasons.size() == 1);
+    CHECK_THAT(report.unmatched[0].reasons[0],
+               Catch::Contains("asks for plugin 'gke'") && Catch::Contains("not loaded"));
+}
+
 TEST_CASE("an ordering may leave plugins out, foreign pointers are ignored") {
     Client c = client_with(std::make_shared<fluxburst::MockQueue>(std::vector<json>{job(1, 2)}));
     c.load("alpha", {{"label", "a"}});
@@ -264,6 +286,7 @@ TEST_CASE("a failure to mark records nothing and runs no plugin") {
     Client c = client_with(std::make_shared<VanishingQueue>(std::vector<json>{job(1, 2)}));
     auto& rec = c.load("alpha", {{"label", "a"}});
     CHECK_THROWS_WITH(c.run_burst(), "disk full");
+    CHECK(rec.unburst().details["runs"] == 0);  // not run
     // an unreadable queue is an error too
     Client d = client_with(std::make_shared<fluxburst::FileQueue>(path));
     d.load("alpha", {{"label", "a"}});
@@ -278,6 +301,7 @@ TEST_CASE("plan_burst decides without marking or running") {
     CHECK(plan.dry_run);
     REQUIRE(plan.assignments.size() == 1);
     CHECK(plan.plugins.empty());
+    CHECK(rec.unburst().details["runs"] == 0);  // not run
     CHECK(queue->lookup(1)->burstable());
     CHECK(c.run_burst().assignments.size() == 1);  // still selectable
 }

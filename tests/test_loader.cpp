@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <utility>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -107,6 +108,43 @@ TEST_CASE("broken plugins are listed with their error, never abort the listing")
                Catch::Contains("invalid parameter schema") && Catch::Contains("max_nodes"));
     CHECK(errors["initnull"].empty());  // its info is fine; it fails at load
     CHECK(errors["throwinit"].empty());
+}
+
+TEST_CASE("the ABI version's neighbours are refused, by each check on its own") {
+    test::EnvVar env("FLUXBURST_PLUGIN_PATH", nullptr);
+    Client c = isolated({TEST_ABI_PLUGIN_DIR});
+    const std::string current = std::to_string(FLUXBURST_PLUGIN_ABI_VERSION);
+    const std::string prev = std::to_string(FLUXBURST_PLUGIN_ABI_VERSION - 1);
+    const std::string next = std::to_string(FLUXBURST_PLUGIN_ABI_VERSION + 1);
+    std::map<std::string, std::string> errors;
+    for (const auto& d : c.discover()) errors[d.name] = d.error;
+    REQUIRE(errors.size() == 5);
+    CHECK(errors["abicurrent"].empty());
+    // fluxburst_plugin_abi_version() one below and one above: the first check.
+    auto first_check = [&](const std::string& error, const std::string& version) {
+        CHECK_THAT(error, Catch::Contains("the plugin was built for ABI " + version + ",") &&
+                              Catch::Contains("speaks ABI " + current) &&
+                              Catch::Contains("rebuild the plugin"));
+    };
+    // The version function agrees, the info struct does not: the second check alone.
+    auto second_check = [&](const std::string& error, const std::string& version) {
+        CHECK_THAT(error, Catch::Contains("the plugin's info says ABI " + version + ",") &&
+                              Catch::Contains("speaks ABI " + current));
+    };
+    first_check(errors["abiprev"], prev);
+    first_check(load_error(c, "abiprev"), prev);
+    first_check(errors["abinext"], next);
+    first_check(load_error(c, "abinext"), next);
+    second_check(errors["infoprev"], prev);
+    second_check(load_error(c, "infoprev"), prev);
+    second_check(errors["infonext"], next);
+    second_check(load_error(c, "infonext"), next);
+    CHECK_THAT(load_error(c, "abinext"), Catch::Contains("plugin 'abinext'"));
+    CHECK(c.plugins().empty());
+    // The same plugin at the current version loads and works.
+    REQUIRE(load_error(c, "abicurrent") == "loaded");
+    auto job = fluxburst::Job::from_json({{"id", 1}, {"nnodes", 2}, {"spec", json::object()}});
+    CHECK(c.plugin("abicurrent")->schedule(*job));
 }
 
 TEST_CASE("every load failure names the plugin, the file and the reason") {
