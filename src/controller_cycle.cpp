@@ -283,7 +283,7 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
         track.bursts.push_back(std::move(burst));
         track.idle_since.reset();
         track.failures = 0;
-        queue->follow(ids, true);
+        follows_jobs = queue->follow(ids, true);
         state_dirty = true;
     }
     report.timings.run = std::chrono::duration<double>(SteadyClock::now() - t_run).count();

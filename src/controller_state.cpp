@@ -69,7 +69,7 @@ void Controller::Impl::load_state(TimePoint now) {
         track_from_json(*t, j, now, options.state_path);
         if (!t->active.empty()) {
             std::vector<JobId> ids(t->active.begin(), t->active.end());
-            queue->follow(ids, true);
+            follows_jobs = queue->follow(ids, true);
         }
         logger()->info(
             "controller: plugin '{}' has {} live burst(s) serving {} unfinished job(s) "

@@ -34,7 +34,9 @@ void Controller::Impl::check_finished(TimePoint now, const std::vector<JobId>& f
             logger()->warn("{}: cannot read the state of {} served job(s): {}; taken as active",
                            queue->describe(), ids.size(), e.what());
         }
-        if (follows_jobs) next_finish_check = TimePoint::max();
+        // A queue that reports ends is still asked now and then (an event can be
+        // lost, e.g. while its journal restarts).
+        if (follows_jobs) next_finish_check = now + seconds(options.policy.interval * 12);
     }
 
     for (auto& t : plugins) {

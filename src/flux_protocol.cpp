@@ -199,9 +199,11 @@ nlohmann::json parse_list_id_response(const std::string& payload) {
     return std::move(j["job"]);
 }
 
-nlohmann::json memo_request(std::uint64_t id, const std::string& plugin, double time) {
+nlohmann::json memo_request(std::uint64_t id, const std::string& plugin, double time,
+                            const std::string& controller) {
     nlohmann::json value = nullptr;  // null removes the key (RFC 21 memo semantics)
     if (!plugin.empty()) value = {{"plugin", plugin}, {"time", time}};
+    if (!plugin.empty() && !controller.empty()) value["controller"] = controller;
     return {{"id", id}, {"volatile", false}, {"memo", {{"fluxburst", value}}}};
 }
 

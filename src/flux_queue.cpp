@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -12,7 +13,9 @@
 #include <fluxburst/flux_queue.hpp>
 #include <fluxburst/log.hpp>
 #include <map>
+#include <unordered_set>
 
+#include "flux_control.hpp"
 #include "flux_session.hpp"
 #include "text.hpp"
 
@@ -31,6 +34,33 @@ std::string job_where(JobId id) {
     return fmt::format("job {} ({})", job_id_f58(id), id);
 }
 
+// On Flux the mark is the controller's memo; a jobspec attribute
+// system."burst-scheduled" was set by the submitter and means nothing.
+void drop_submitter_mark(nlohmann::json& spec) {
+    if (!spec.is_object()) return;
+    auto a = spec.find("attributes");
+    if (a == spec.end() || !a->is_object()) return;
+    auto sys = a->find("system");
+    if (sys != a->end() && sys->is_object()) sys->erase("burst-scheduled");
+}
+
+// A job-list entry's fluxburst memo is present.
+bool has_memo(const nlohmann::json& job) {
+    auto a = job.find("annotations");
+    if (a == job.end() || !a->is_object()) return false;
+    auto u = a->find("user");
+    if (u == a->end() || !u->is_object()) return false;
+    auto m = u->find("fluxburst");
+    return m != u->end() && !m->is_null();
+}
+
+// States in which a job can still be burst for (NEW: job-list has not caught up).
+bool pending_state(const nlohmann::json& job) {
+    auto st = job.find("state");
+    if (st == job.end() || !st->is_number_integer()) return false;
+    return (st->get<int>() & (proto::STATE_NEW | proto::STATES_PENDING)) != 0;
+}
+
 void check_options(const FluxQueue::Options& o) {
     if (o.window < 1) throw QueueError("FluxQueue: Options::window must be at least 1");
     if (o.attrs.empty())
@@ -45,7 +75,50 @@ struct FluxQueue::Impl {
     flux_t* h = nullptr;
     bool owned = false;
     std::string uri;
+    std::string open_uri;  ///< what a second connection opens ("" = $FLUX_URI)
     Options options;
+    /// The controller's connection (claim()), with its service and journal.
+    std::shared_ptr<flux_control::Channel> channel;
+
+    std::string controller() const {
+        return channel && channel->claimed() ? channel->holder() : std::string();
+    }
+    // Drain the controller's connection (answers, journal) without blocking.
+    void read_channel() {
+        if (channel) channel->read();
+    }
+
+    // job-list.list-id of each id (attributes `attrs`), all in flight within the
+    // window; `answer` gets each job, `gone` each id job-list does not know.
+    void list_ids(const std::vector<JobId>& ids, const std::vector<std::string>& attrs,
+                  const std::function<void(JobId, nlohmann::json)>& answer,
+                  const std::function<void(JobId)>& gone) {
+        if (ids.empty()) return;
+        flux_session::Session session(h);
+        std::size_t next = 0;
+        std::string first_error;
+        std::function<void()> pump = [&] {
+            while (next < ids.size() && session.in_flight() < options.window) {
+                JobId id = ids[next++];
+                session.send("job-list.list-id", proto::list_id_request(id, attrs).dump(), 0,
+                             [&, id](const flux_session::Response& r) {
+                                 if (r.ok())
+                                     answer(id,
+                                            proto::parse_list_id_response(std::string(r.payload)));
+                                 else if (r.errnum == ENOENT)
+                                     gone(id);
+                                 else if (first_error.empty())
+                                     first_error = job_where(id) + ": " + r.error;
+                                 pump();
+                                 return false;
+                             });
+            }
+        };
+        pump();
+        if (!session.run(options.timeout)) timed_out("reading jobs", session.in_flight());
+        if (!first_error.empty())
+            throw QueueError(fmt::format("{}: cannot read {}", where(), first_error));
+    }
 
     ~Impl() {
         try {
@@ -100,8 +173,8 @@ struct FluxQueue::Impl {
             while (next < marks.size() && session.in_flight() < options.window) {
                 const JobMark mark = marks[next++];
                 session.send("job-manager.memo",
-                             proto::memo_request(mark.id, mark.plugin, time).dump(), 0,
-                             [&, id = mark.id](const flux_session::Response& r) {
+                             proto::memo_request(mark.id, mark.plugin, time, controller()).dump(),
+                             0, [&, id = mark.id](const flux_session::Response& r) {
                                  if (r.ok())
                                      posted.push_back(id);
                                  else
@@ -142,6 +215,7 @@ FluxQueue::FluxQueue(const std::string& uri, Options options) : impl_(std::make_
     }
     impl_->h = h;
     impl_->owned = true;
+    impl_->open_uri = uri;
     std::uint32_t size = 0;
     if (flux_get_size(h, &size) < 0) {
         throw QueueError(fmt::format("cannot talk to the Flux instance at '{}': {}", impl_->uri,
@@ -163,6 +237,7 @@ FluxQueue::FluxQueue(flux_t* handle, Options options) : impl_(std::make_unique<I
     const char* local = flux_attr_get(handle, "local-uri");
     const char* env = std::getenv("FLUX_URI");
     impl_->uri = local ? local : (env ? env : "(borrowed handle)");
+    impl_->open_uri = local ? local : "";
 }
 
 FluxQueue::~FluxQueue() = default;
@@ -183,7 +258,22 @@ std::string FluxQueue::describe() const {
 
 void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
                              const std::function<void(QueueProblem problem)>& problem) {
+    scan_jobs(visit, problem, nullptr);
+}
+
+std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
+                                 const std::function<void(QueueProblem problem)>& problem,
+                                 const JobWanted& want) {
     const Options& o = impl_->options;
+    std::size_t entries = 0;
+    // Burstable jobs the journal announced: listed below even when job-list has
+    // not caught up with them yet (job-list.list-id waits until it has).
+    std::vector<JobId> fresh;
+    if (impl_->channel) {
+        impl_->read_channel();
+        fresh = impl_->channel->take_fresh();
+    }
+    std::unordered_set<JobId> listed_ids;
     if (!impl_->early.started.empty()) impl_->drop_early();  // a cycle left unfinished
     flux_session::Session session(impl_->h);
     proto::JobListReader reader;
@@ -205,6 +295,7 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
             Slot slot = std::move(slots.front());
             slots.pop_front();
             ++first_seq;
+            ++entries;
             if (slot.problem) {
                 problem(std::move(*slot.problem));
                 continue;
@@ -235,6 +326,11 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
                 continue;
             }
             JobId id = id_it->get<JobId>();
+            if (want && !want(JobSummary{true, has_memo(slot.job)})) {
+                slots.pop_back();  // marked already: no lookup, not visited
+                ++entries;
+                continue;
+            }
             ++lookups;
             session.send(
                 "job-info.lookup", proto::jobspec_lookup_request(id).dump(), 0,
@@ -243,6 +339,7 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
                     if (r.ok()) {
                         try {
                             s.job["spec"] = proto::parse_jobspec_response(std::string(r.payload));
+                            drop_submitter_mark(s.job["spec"]);
                         } catch (const QueueError& e) {
                             s.problem = QueueProblem{job_where(id), e.what()};
                         }
@@ -266,6 +363,27 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
         deliver();
     };
 
+    // After the listing: the announced jobs it did not show, if still pending.
+    std::function<void()> fetch_fresh = [&] {
+        for (JobId id : fresh) {
+            if (listed_ids.count(id)) continue;
+            session.send("job-list.list-id", proto::list_id_request(id, o.attrs).dump(), 0,
+                         [&, id](const flux_session::Response& r) {
+                             if (!r.ok()) return false;  // gone meanwhile: nothing to burst
+                             nlohmann::json job =
+                                 proto::parse_list_id_response(std::string(r.payload));
+                             if (!pending_state(job)) return false;
+                             logger()->debug(
+                                 "{}: {} added to the listing (job-list had not "
+                                 "caught up)",
+                                 impl_->where(), job_where(id));
+                             listed.push_back(std::move(job));
+                             pump();
+                             return false;
+                         });
+        }
+    };
+
     nlohmann::json request = proto::list_request(o.states, o.attrs, o.constraint);
     session.send(
         "job-list.list", request.dump(), o.streaming ? FLUX_RPC_STREAMING : 0,
@@ -275,11 +393,16 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
                     reader.on_error(r.errnum, r.error);  // throws unless the stream ended
                     return false;
                 }
-                for (auto& job : reader.on_response(std::string(r.payload)))
+                for (auto& job : reader.on_response(std::string(r.payload))) {
+                    auto id = job.find("id");
+                    if (id != job.end() && id->is_number_unsigned())
+                        listed_ids.insert(id->get<JobId>());
                     listed.push_back(std::move(job));
+                }
             } catch (const QueueError& e) {
                 throw QueueError(fmt::format("{}: listing jobs: {}", impl_->where(), e.what()));
             }
+            if (reader.done()) fetch_fresh();
             pump();
             return !reader.done();
         });
@@ -294,6 +417,7 @@ void FluxQueue::for_each_job(const std::function<void(JobPtr job)>& visit,
     impl_->early.session = nullptr;
     logger()->debug("{}: listed {} job(s) (job-list protocol version {})", impl_->where(),
                     reader.count(), reader.version());
+    return entries;
 }
 
 JobPtr FluxQueue::lookup(JobId id) {
@@ -330,6 +454,7 @@ JobPtr FluxQueue::lookup(JobId id) {
         throw QueueError(
             fmt::format("{}: cannot look up {}: {}", impl_->where(), job_where(id), (*e)->error));
     }
+    drop_submitter_mark(spec);
     job["spec"] = std::move(spec);
     try {
         return Job::from_json(std::move(job));
@@ -371,6 +496,25 @@ void FluxQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         if (m.plugin.empty())
             throw QueueError(fmt::format("{}: cannot mark {} scheduled: the plugin name is empty",
                                          impl_->where(), job_where(m.id)));
+    }
+    // At most once: with the journal, a job someone else marked meanwhile (a memo
+    // that is not this controller's) is refused before anything is posted.
+    if (impl_->channel && impl_->channel->claimed()) {
+        impl_->read_channel();
+        const auto& memos = impl_->channel->memos();
+        std::vector<std::string> taken;
+        for (const auto& m : marks) {
+            auto it = memos.find(m.id);
+            if (it != memos.end() && it->second != impl_->controller())
+                taken.push_back(fmt::format("{} (memo by {})", job_where(m.id),
+                                            it->second.empty() ? "someone else" : it->second));
+        }
+        if (!taken.empty()) {
+            impl_->drop_early();
+            throw QueueError(fmt::format(
+                "{}: {} marked meanwhile: {}; nothing was marked", impl_->where(),
+                taken.size() == 1 ? "a job was" : "jobs were", text::join(taken, ", ")));
+        }
     }
     // Memos posted early count as posted; the others are posted now.
     Impl::Early early = std::move(impl_->early);
@@ -433,17 +577,20 @@ void FluxQueue::mark_early(const JobMark& mark) {
     if (!early.session || mark.plugin.empty() || early.in_flight >= impl_->options.window ||
         early.started.count(mark.id))
         return;  // mark_scheduled() posts it
-    early.session->send("job-manager.memo",
-                        proto::memo_request(mark.id, mark.plugin, now_seconds()).dump(), 0,
-                        [this, id = mark.id](const flux_session::Response& r) {
-                            Impl::Early& e = impl_->early;
-                            --e.in_flight;
-                            if (r.ok())
-                                e.posted.push_back(id);
-                            else
-                                e.failed[id] = r.error;
-                            return false;
-                        });
+    if (impl_->channel && impl_->channel->memos().count(mark.id))
+        return;  // marked by someone: mark_scheduled() refuses it
+    early.session->send(
+        "job-manager.memo",
+        proto::memo_request(mark.id, mark.plugin, now_seconds(), impl_->controller()).dump(), 0,
+        [this, id = mark.id](const flux_session::Response& r) {
+            Impl::Early& e = impl_->early;
+            --e.in_flight;
+            if (r.ok())
+                e.posted.push_back(id);
+            else
+                e.failed[id] = r.error;
+            return false;
+        });
     early.started[mark.id] = mark.plugin;
     ++early.in_flight;
 }
@@ -485,6 +632,65 @@ FluxQueue::WaitResult FluxQueue::wait_inactive(const std::vector<JobId>& ids, do
     for (const auto& [id, done] : answered)
         if (!done) result.active.push_back(id);
     return result;
+}
+
+void FluxQueue::unmark_scheduled(const std::vector<JobPtr>& jobs) {
+    std::vector<JobId> ids;
+    for (const auto& job : jobs) ids.push_back(job->id());
+    clear_marks(ids);
+}
+
+namespace {
+
+class FluxClaim : public QueueClaim {
+public:
+    explicit FluxClaim(std::shared_ptr<flux_control::Channel> channel)
+        : channel_(std::move(channel)) {}
+    ~FluxClaim() override { channel_->release(); }
+
+private:
+    std::shared_ptr<flux_control::Channel> channel_;
+};
+
+}  // namespace
+
+std::unique_ptr<QueueClaim> FluxQueue::claim(const std::string& holder) {
+    if (impl_->channel && impl_->channel->claimed())
+        throw QueueBusyError(fmt::format("{} already has a controller: {}; stop it first",
+                                         impl_->where(), impl_->channel->holder()));
+    auto channel = std::make_shared<flux_control::Channel>(impl_->open_uri, impl_->where());
+    channel->claim(holder, std::min(impl_->options.timeout, 10.0));
+    impl_->channel = channel;
+    return std::make_unique<FluxClaim>(std::move(channel));
+}
+
+std::vector<JobId> FluxQueue::finished_jobs(const std::vector<JobId>& ids) {
+    std::vector<JobId> out;
+    impl_->list_ids(
+        ids, {"state"},
+        [&](JobId id, const nlohmann::json& job) {
+            if (job.value("state", 0) == proto::STATE_INACTIVE) out.push_back(id);
+        },
+        [&](JobId id) { out.push_back(id); });
+    return out;
+}
+
+int FluxQueue::event_fd() {
+    return impl_->channel && impl_->channel->claimed() ? impl_->channel->fd() : -1;
+}
+
+QueueEvents FluxQueue::read_events() {
+    if (!impl_->channel) return {};
+    impl_->channel->read();
+    flux_control::Channel::Events e = impl_->channel->take();
+    QueueEvents out;
+    out.changed = e.changed;
+    out.finished = std::move(e.finished);
+    return out;
+}
+
+bool FluxQueue::follow(const std::vector<JobId>& ids, bool on) {
+    return impl_->channel && impl_->channel->follow(ids, on);
 }
 
 ResourceStatus FluxQueue::resources() {

@@ -87,7 +87,9 @@ QueueEvents JobQueue::read_events() {
     return {};
 }
 
-void JobQueue::follow(const std::vector<JobId>&, bool) {}
+bool JobQueue::follow(const std::vector<JobId>&, bool) {
+    return false;
+}
 
 std::size_t JobQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
                                 const std::function<void(QueueProblem problem)>& problem,

@@ -131,6 +131,10 @@ TEST_CASE("job-list.list-id and memo requests") {
         json::parse(
             R"({"id": 5, "volatile": false, "memo": {"fluxburst": {"plugin": "local", "time": 12.5}}})"));
     CHECK(fp::memo_request(5, "", 0)["memo"]["fluxburst"].is_null());
+    // A controller's memo names it; removing a memo carries nothing else.
+    CHECK(fp::memo_request(5, "local", 12.5, "pid 7 on lead")["memo"]["fluxburst"] ==
+          json::parse(R"({"plugin": "local", "time": 12.5, "controller": "pid 7 on lead"})"));
+    CHECK(fp::memo_request(5, "", 0, "pid 7 on lead")["memo"]["fluxburst"].is_null());
 }
 
 TEST_CASE("sched.resource-status: free, allocated and down nodes with their hosts") {

@@ -86,10 +86,23 @@ public:
     /// The job's state from job-list ("SCHED", "RUN", "INACTIVE", ...).
     std::optional<std::string> state(JobId id) override;
 
+    /// The same as for_each_job, without looking up the jobspec of a job that
+    /// `want` rejects by its job-list entry (a job with a fluxburst memo).
+    std::size_t scan_jobs(const std::function<void(JobPtr job)>& visit,
+                          const std::function<void(QueueProblem problem)>& problem,
+                          const JobWanted& want) override;
+
     /// Post a memo on each job: annotations.user.fluxburst = {"plugin", "time"},
-    /// all requests in flight together. All or nothing: when any memo fails (the
-    /// job became inactive, ...) the memos already posted are removed again and
-    /// QueueError names the failed jobs.
+    /// plus "controller" (the holder) once the queue is claimed, all requests in
+    /// flight together. A claimed queue first re-checks, from the job manager's
+    /// events, that no job has a memo posted by anyone else (else QueueError naming
+    /// them, nothing posted). All or nothing: when any memo fails (the job became
+    /// inactive, ...) the memos already posted are removed again and QueueError
+    /// names the failed jobs.
+    ///
+    /// On Flux a mark is this memo only: a jobspec attribute
+    /// system."burst-scheduled" was set by the submitter, means nothing, and is
+    /// dropped from the jobs this queue hands out.
     void mark_scheduled(const std::vector<JobMark>& marks) override;
     using JobQueue::mark_scheduled;
 
@@ -103,6 +116,26 @@ public:
     /// Remove the fluxburst memo from jobs (best effort: unknown or inactive jobs
     /// are skipped). Returns how many memos were removed.
     std::size_t clear_marks(const std::vector<JobId>& ids);
+    /// clear_marks() of the jobs (a failed burst gives them back).
+    void unmark_scheduled(const std::vector<JobPtr>& jobs) override;
+
+    // ---- for the controller (fluxburst/controller.hpp) -------------------------
+
+    /// Register the broker service "fluxburst-controller" on a connection of the
+    /// queue's own to rank 0: one process at a time can. Refused with
+    /// QueueBusyError naming the holder (who answers "fluxburst-controller.holder").
+    /// Then follows the job manager's events journal on that connection. Memos
+    /// posted afterwards carry `holder` as "controller".
+    std::unique_ptr<QueueClaim> claim(const std::string& holder) override;
+    /// job-list.list-id of every id, all in flight together (bounded window).
+    std::vector<JobId> finished_jobs(const std::vector<JobId>& ids) override;
+    /// The controller's connection (once claimed): readable when the journal has
+    /// news. A burstable job's submission makes `changed` (and the next listing
+    /// includes it even if job-list has not caught up); a followed job's "clean"
+    /// event makes it `finished`.
+    int event_fd() override;
+    QueueEvents read_events() override;
+    bool follow(const std::vector<JobId>& ids, bool on) override;
 
     /// The result of wait_inactive().
     struct WaitResult {

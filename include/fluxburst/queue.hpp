@@ -126,8 +126,10 @@ public:
     /// Consume pending events (never blocks).
     virtual QueueEvents read_events();
     /// Report the end of these jobs through read_events() (served jobs), or stop
-    /// following them. The default does nothing.
-    virtual void follow(const std::vector<JobId>& ids, bool on);
+    /// following them. Returns true when the queue does report their end (then the
+    /// controller asks finished_jobs() only now and then); the default does
+    /// nothing and returns false.
+    virtual bool follow(const std::vector<JobId>& ids, bool on);
 };
 
 /// An in-memory queue, for tests, demos and simulations.
