@@ -147,7 +147,10 @@ void Channel::on_journal(const char* payload) {
             if (!backlog_done_) continue;  // listed at the next cycle anyway
             pending_.changed = true;
             auto spec = j.find("jobspec");
-            if (spec != j.end() && spec->is_object() && has_burstable(*spec)) fresh_.insert(id);
+            bool burstable = spec != j.end() && spec->is_object() && has_burstable(*spec);
+            if (burstable) fresh_.insert(id);
+            logger()->debug("{}: journal: job {} submitted{}", where_, job_id_f58(id),
+                            burstable ? " (burstable)" : "");
         } else if (name == "memo") {
             auto ctx = ev.find("context");
             if (ctx == ev.end() || !ctx->is_object()) continue;

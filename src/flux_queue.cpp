@@ -364,23 +364,30 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
     };
 
     // After the listing: the announced jobs it did not show, if still pending.
+    // (Only for the default constraint: a job fetched so is not filtered by one.)
     std::function<void()> fetch_fresh = [&] {
-        for (JobId id : fresh) {
+        std::vector<JobId> ids = std::move(fresh);
+        fresh.clear();
+        if (!o.constraint.is_null()) return;
+        for (JobId id : ids) {
             if (listed_ids.count(id)) continue;
-            session.send("job-list.list-id", proto::list_id_request(id, o.attrs).dump(), 0,
-                         [&, id](const flux_session::Response& r) {
-                             if (!r.ok()) return false;  // gone meanwhile: nothing to burst
-                             nlohmann::json job =
-                                 proto::parse_list_id_response(std::string(r.payload));
-                             if (!pending_state(job)) return false;
-                             logger()->debug(
-                                 "{}: {} added to the listing (job-list had not "
-                                 "caught up)",
-                                 impl_->where(), job_where(id));
-                             listed.push_back(std::move(job));
-                             pump();
-                             return false;
-                         });
+            session.send(
+                "job-list.list-id", proto::list_id_request(id, o.attrs).dump(), 0,
+                [&, id](const flux_session::Response& r) {
+                    if (!r.ok()) {  // gone meanwhile: nothing to burst
+                        logger()->debug("{}: {}: {}", impl_->where(), job_where(id), r.error);
+                        return false;
+                    }
+                    nlohmann::json job = proto::parse_list_id_response(std::string(r.payload));
+                    if (!pending_state(job)) return false;
+                    logger()->debug(
+                        "{}: {} added to the listing (job-list had not "
+                        "caught up)",
+                        impl_->where(), job_where(id));
+                    listed.push_back(std::move(job));
+                    pump();
+                    return false;
+                });
         }
     };
 
@@ -391,6 +398,7 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
             try {
                 if (!r.ok()) {
                     reader.on_error(r.errnum, r.error);  // throws unless the stream ended
+                    fetch_fresh();  // a streamed listing ends with an error response
                     return false;
                 }
                 for (auto& job : reader.on_response(std::string(r.payload))) {

@@ -131,7 +131,8 @@ public:
     std::vector<JobId> finished_jobs(const std::vector<JobId>& ids) override;
     /// The controller's connection (once claimed): readable when the journal has
     /// news. A burstable job's submission makes `changed` (and the next listing
-    /// includes it even if job-list has not caught up); a followed job's "clean"
+    /// includes it even if job-list has not caught up, unless Options::constraint
+    /// is set); a followed job's "clean"
     /// event makes it `finished`.
     int event_fd() override;
     QueueEvents read_events() override;
