@@ -1,5 +1,6 @@
 // The plugin contract: the base class plugin authors derive from, and the macro
-// that exports the C entry points libfluxburst loads.
+// that exports it. Read top to bottom: the lifecycle, the types a plugin exchanges
+// with the library, the base class, the macro.
 //
 //   class MyPlugin : public fluxburst::BurstPlugin {
 //   public:
@@ -13,19 +14,38 @@
 //
 // Build it with fluxburst_add_plugin(NAME myplugin SOURCES my_plugin.cpp), which
 // produces libfluxburst_myplugin.so with every symbol hidden but the entry points.
+//
+// The lifecycle: what the library calls, in order (as SPANK's header draws its own).
+//
+//   discover      libfluxburst_<name>.so found on the search path, its file checked
+//      |
+//   info          fluxburst_plugin_info(): name, version, parameters, ABI; nothing
+//      |          of the plugin runs yet (`flux-burst plugins` stops here)
+//   init          the constructor, with the merged and checked Params
+//      |
+//   validate()    once: refuse with a reason, or nullopt to be loaded
+//      |
+//      +--> per cycle:  schedule(job) x N    one call per job offered to this plugin
+//      |                      |
+//      |                run(request)         only if it accepted jobs (or for a sized
+//      |                      |              request); request.jobs are those jobs
+//      +<---------------------+
+//      |    ...
+//   unburst()     give back what the runs created (`flux-burst unburst`, the controller)
+//      |
+//   destroy       the destructor (fluxburst_plugin_destroy), then the file is closed
+//
+//   setup()       apart from cycles: `flux-burst setup NAME`, after validate()
+//   free_nodes()  any time after validate(), by the least_waste ordering
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <optional>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include <fluxburst/config.hpp>
 #include <fluxburst/export.hpp>
 #include <fluxburst/job.hpp>
 #include <fluxburst/params.hpp>
@@ -33,37 +53,10 @@
 /// The plugin ABI version. The loader refuses a plugin built for another one.
 /// It changes whenever BurstPlugin's layout or virtual functions change, or the
 /// types they take (Job, BurstRequest, BurstResult, Params). Besides it, the loader
-/// checks the build identity (fluxburst_build_identity_t): the library's major
-/// version, the compiler's C++ ABI and nlohmann_json's ABI, which the boundary's
-/// C++ types depend on.
+/// checks the build identity (fluxburst_build_identity_t, in detail/plugin_entry.hpp):
+/// the library's major version, the compiler's C++ ABI and nlohmann_json's ABI,
+/// which the boundary's C++ types depend on.
 #define FLUXBURST_PLUGIN_ABI_VERSION 2
-
-#define FLUXBURST_STRINGIFY_(x) #x
-#define FLUXBURST_STRINGIFY(x) FLUXBURST_STRINGIFY_(x)
-
-/// __GXX_ABI_VERSION of the compiler (GCC and Clang define it), 0 without one.
-#ifdef __GXX_ABI_VERSION
-#define FLUXBURST_CXX_ABI __GXX_ABI_VERSION
-#else
-#define FLUXBURST_CXX_ABI 0
-#endif
-
-/// _GLIBCXX_USE_CXX11_ABI of libstdc++ (std::string's layout), -1 for another library.
-#ifdef _GLIBCXX_USE_CXX11_ABI
-#define FLUXBURST_CXX11_STRING_ABI _GLIBCXX_USE_CXX11_ABI
-#else
-#define FLUXBURST_CXX11_STRING_ABI -1
-#endif
-
-/// nlohmann_json's ABI: its versioned inline namespace with its ABI tags
-/// ("nlohmann::json_abi_v3_11_2"), or its version for releases before 3.11.
-#ifdef NLOHMANN_JSON_NAMESPACE
-#define FLUXBURST_JSON_ABI FLUXBURST_STRINGIFY(NLOHMANN_JSON_NAMESPACE)
-#else
-#define FLUXBURST_JSON_ABI                                                                \
-    "nlohmann " FLUXBURST_STRINGIFY(NLOHMANN_JSON_VERSION_MAJOR) "." FLUXBURST_STRINGIFY( \
-        NLOHMANN_JSON_VERSION_MINOR) "." FLUXBURST_STRINGIFY(NLOHMANN_JSON_VERSION_PATCH)
-#endif
 
 namespace fluxburst {
 
@@ -90,8 +83,6 @@ struct SetupRequest {
     /// Replace files (or resources) an earlier setup made; otherwise refuse them.
     bool overwrite = false;
 };
-
-class BurstPlugin;
 
 namespace detail {
 struct PluginAccess;
@@ -149,97 +140,16 @@ private:
     Params params_;
 };
 
-namespace detail {
-/// Used by the loader and the client to fill in the base class's state.
-struct PluginAccess {
-    static void attach(BurstPlugin& p, const std::string& name, Params params) {
-        p.name_ = name;
-        p.params_ = std::move(params);
-    }
-};
-
-/// Copy an exception's text into a C buffer (for the init entry point).
-inline void copy_error(char* buf, std::size_t len, const char* text) {
-    if (!buf || len == 0) return;
-    std::size_t i = 0;
-    for (; text && text[i] && i + 1 < len; ++i) buf[i] = text[i];
-    buf[i] = '\0';
-}
-
-template <class T>
-BurstPlugin* create_plugin(const char* name, const char* params_json, char* err,
-                           std::size_t errlen) {
-    try {
-        Params params(nlohmann::json::parse(params_json ? params_json : "{}"));
-        BurstPlugin* p = nullptr;
-        if constexpr (std::is_constructible_v<T, const Params&>)
-            p = new T(params);
-        else
-            p = new T();
-        PluginAccess::attach(*p, name, std::move(params));
-        return p;
-    } catch (const std::exception& e) {
-        copy_error(err, errlen, e.what());
-    } catch (...) {
-        copy_error(err, errlen, "unknown exception");
-    }
-    return nullptr;
-}
-}  // namespace detail
-
 }  // namespace fluxburst
 
-extern "C" {
-/// What a build depended on that the plugin boundary's C++ types depend on too.
-/// The loader compares each part with its own and names the one that differs.
-struct fluxburst_build_identity_t {
-    int library_major;     ///< FLUXBURST_VERSION_MAJOR of the libfluxburst headers
-    int cxx_abi;           ///< FLUXBURST_CXX_ABI (__GXX_ABI_VERSION)
-    int cxx11_string_abi;  ///< FLUXBURST_CXX11_STRING_ABI (_GLIBCXX_USE_CXX11_ABI)
-    const char* json_abi;  ///< FLUXBURST_JSON_ABI (nlohmann_json's ABI namespace)
-};
+/// Declare a plugin class once, in one source file of the plugin: exports the C
+/// entry points the loader looks for (fluxburst_plugin_abi_version,
+/// fluxburst_plugin_info, fluxburst_plugin_init, fluxburst_plugin_destroy; see
+/// detail/plugin_entry.hpp). The class may have a default constructor or one taking
+/// `const fluxburst::Params&`; an exception from it is reported by the loader as
+/// "init threw: <text>". `Name` is the name the file carries
+/// (libfluxburst_<Name>.so), `Version` the plugin's own, `Description` one line.
+#define FLUXBURST_PLUGIN(ClassName, Name, Version, Description) \
+    FLUXBURST_DETAIL_PLUGIN_ENTRY_POINTS(ClassName, Name, Version, Description)
 
-/// The identity of the code being compiled now.
-#define FLUXBURST_BUILD_IDENTITY \
-    { FLUXBURST_VERSION_MAJOR, FLUXBURST_CXX_ABI, FLUXBURST_CXX11_STRING_ABI, FLUXBURST_JSON_ABI }
-
-/// What a plugin tells about itself without being initialised. Plain C, so the
-/// loader can read it from any plugin before trusting it.
-struct fluxburst_plugin_info_t {
-    int abi_version;                      ///< FLUXBURST_PLUGIN_ABI_VERSION it was built with
-    const char* name;                     ///< e.g. "mock"; the file is libfluxburst_<name>.so
-    const char* version;                  ///< the plugin's own version
-    const char* description;              ///< one line
-    const char* params_schema_json;       ///< the parameters, as schema_to_json() writes them
-    fluxburst_build_identity_t identity;  ///< what it was built with (ABI 2)
-};
-}
-
-/// Declare a plugin class once, in one source file of the plugin. Exports, with C
-/// linkage and default visibility:
-///   int fluxburst_plugin_abi_version(void);
-///   const fluxburst_plugin_info_t* fluxburst_plugin_info(void);
-///   fluxburst::BurstPlugin* fluxburst_plugin_init(const char* name,
-///           const char* params_json, char* error, size_t error_len);
-///   void fluxburst_plugin_destroy(fluxburst::BurstPlugin*);
-/// The class may have a default constructor or one taking `const fluxburst::Params&`;
-/// an exception from it is reported by the loader as "init threw: <text>".
-#define FLUXBURST_PLUGIN(ClassName, Name, Version, Description)                                    \
-    FLUXBURST_PLUGIN_EXPORT int fluxburst_plugin_abi_version(void) {                               \
-        return FLUXBURST_PLUGIN_ABI_VERSION;                                                       \
-    }                                                                                              \
-    FLUXBURST_PLUGIN_EXPORT const fluxburst_plugin_info_t* fluxburst_plugin_info(void) {           \
-        static const std::string schema =                                                          \
-            ::fluxburst::schema_to_json(ClassName::parameters()).dump();                           \
-        static const fluxburst_plugin_info_t info = {                                              \
-            FLUXBURST_PLUGIN_ABI_VERSION, Name, Version, Description, schema.c_str(),              \
-            FLUXBURST_BUILD_IDENTITY};                                                             \
-        return &info;                                                                              \
-    }                                                                                              \
-    FLUXBURST_PLUGIN_EXPORT ::fluxburst::BurstPlugin* fluxburst_plugin_init(                       \
-        const char* name, const char* params_json, char* error, std::size_t error_len) {           \
-        return ::fluxburst::detail::create_plugin<ClassName>(name, params_json, error, error_len); \
-    }                                                                                              \
-    FLUXBURST_PLUGIN_EXPORT void fluxburst_plugin_destroy(::fluxburst::BurstPlugin* plugin) {      \
-        delete plugin;                                                                             \
-    }
+#include <fluxburst/detail/plugin_entry.hpp>

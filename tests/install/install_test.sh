@@ -11,6 +11,7 @@ prefix=$work/prefix
 
 cmake --install "$build" --prefix "$prefix" >/dev/null
 test -f "$prefix/include/fluxburst/fluxburst.hpp"
+test -f "$prefix/include/fluxburst/detail/plugin_entry.hpp"   # behind FLUXBURST_PLUGIN
 test -f "$prefix/lib/cmake/fluxburst/fluxburstConfig.cmake"
 test -f "$prefix/lib/pkgconfig/fluxburst.pc"
 test -f "$prefix/lib/fluxburst/plugins/libfluxburst_mock.so"
