@@ -8,8 +8,12 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-${FLUXBURST_FUZZ_SECONDS:-30}}
 build=${FLUXBURST_FUZZ_BUILD_DIR:-$root/build-fuzz}
-CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLUXBURST_FUZZ=ON \
-  -DFLUXBURST_BUILD_TESTS=OFF -DFLUXBURST_BUILD_EXAMPLES=OFF -DFLUXBURST_BUILD_BENCH=OFF >/dev/null
+# A build directory already configured for fuzzing (scripts/test.sh's build-asan/) is
+# used as it is; otherwise one is configured with the fuzz targets only.
+if ! grep -qs '^FLUXBURST_FUZZ:BOOL=ON$' "$build/CMakeCache.txt"; then
+  CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLUXBURST_FUZZ=ON \
+    -DFLUXBURST_BUILD_TESTS=OFF -DFLUXBURST_BUILD_EXAMPLES=OFF -DFLUXBURST_BUILD_BENCH=OFF >/dev/null
+fi
 cmake --build "$build" -j2 --target fuzz_job_file fuzz_job fuzz_params fuzz_config fuzz_param_arg >/dev/null
 mkdir -p "$build/artifacts"
 status=0

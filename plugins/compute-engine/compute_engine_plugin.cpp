@@ -505,7 +505,11 @@ fluxburst::BurstResult ComputeEnginePlugin::unburst() {
     json bursts = state.value("bursts", json::object());
     if (bursts.empty()) return {"no VMs to delete", json::object()};
     std::vector<std::string> problems, deleted, skipped;
-    for (const auto& [burst, b] : bursts.items()) {
+    for (const auto& item : bursts.items()) {
+        // Named copies: the lambda below captures them (C++17 cannot capture a
+        // structured binding).
+        const std::string burst = item.key();
+        const json& b = item.value();
         ce::ComputeZone zone(*api_, b.value("project", spec_.project), b.value("zone", spec_.zone));
         std::map<std::string, std::string> ops;
         std::vector<std::string> gone;
