@@ -88,7 +88,7 @@ TEST_CASE("the report table takes linear time in the selected jobs") {
     auto start = std::chrono::steady_clock::now();
     fluxburst::cli::print_report(out, r, true);
     double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    CHECK(took < 3);  // quadratic: 2e10 steps
+    CHECK(took < 20);  // linear: about a second, a few under sanitizers; quadratic: 2e10 steps, hours
     std::string text = out.str();
     CHECK(text.find("run failed") != std::string::npos);
     CHECK(text.find("burst\n") != std::string::npos);

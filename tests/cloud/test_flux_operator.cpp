@@ -134,7 +134,8 @@ TEST_CASE("manifests: bad input is an error naming the file and document", "[kub
     };
     for (const auto& [text, expected] : bad) {
         INFO(text);
-        CHECK_THAT(error_of([&] { parse_manifest(text, "bad.yaml"); }),
+        const std::string& manifest = text;  // a lambda cannot capture a binding in C++17
+        CHECK_THAT(error_of([&] { parse_manifest(manifest, "bad.yaml"); }),
                    Contains("bad.yaml") && Contains(expected));
     }
     test::TempDir dir;

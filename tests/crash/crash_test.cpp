@@ -6,7 +6,9 @@
 #include <fluxburst/atomic_file.hpp>
 #include <fluxburst/job.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -60,6 +62,46 @@ TEST_CASE("SIGKILL at random points never corrupts files or loses a recorded bur
     std::set<fluxburst::JobId> marked, clusters_jobs;
     std::set<std::string> clusters;
     int kills = 0, restarts = 0;
+
+    const char* argv[] = {BURST_LOOP, jobs_path.c_str(), state_path.c_str(), MOCK_PLUGIN_DIR,
+                          nullptr};
+    // The kill window: twice the time the controller takes, on this machine, under this
+    // load and build (sanitizers make it several times slower), to mark its first jobs.
+    // A fixed window let a slow build be killed before it ever marked, testing nothing.
+    file = json::parse(fluxburst::read_file(jobs_path));
+    for (int i = 0; i < 25; ++i) file["jobs"].push_back(make_job(next_id++, true));
+    fluxburst::write_file_atomically(jobs_path, file.dump(1));
+    int window_us = 0;
+    {
+        pid_t pid = 0;
+        auto start = std::chrono::steady_clock::now();
+        REQUIRE(::posix_spawn(&pid, BURST_LOOP, nullptr, nullptr, const_cast<char**>(argv),
+                              environ) == 0);
+        const auto limit = start + std::chrono::seconds(60);
+        while (std::chrono::steady_clock::now() < limit) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            json now;
+            try {
+                now = json::parse(fluxburst::read_file(jobs_path));
+            } catch (const std::exception&) {
+                continue;  // never expected (atomic writes); the rounds below check it
+            }
+            if (!marked_jobs(now).empty()) break;
+        }
+        auto took = std::chrono::steady_clock::now() - start;
+        ::kill(pid, SIGKILL);
+        int status = 0;
+        ::waitpid(pid, &status, 0);
+        marked = marked_jobs(json::parse(fluxburst::read_file(jobs_path)));
+        REQUIRE(!marked.empty());  // the controller marks jobs within a minute at all
+        window_us = static_cast<int>(std::max<std::int64_t>(
+            60000, 2 * std::chrono::duration_cast<std::chrono::microseconds>(took).count()));
+        if (::access(state_path.c_str(), F_OK) == 0) {
+            const json state = json::parse(fluxburst::read_file(state_path));
+            for (const auto& c : state.at("clusters"))
+                clusters.insert(c.at("name").get<std::string>());
+        }
+    }
     const int rounds = std::getenv("FLUXBURST_CRASH_ROUNDS")
                            ? std::atoi(std::getenv("FLUXBURST_CRASH_ROUNDS"))
                            : 120;
@@ -69,14 +111,12 @@ TEST_CASE("SIGKILL at random points never corrupts files or loses a recorded bur
         for (int i = 0; i < 25; ++i) file["jobs"].push_back(make_job(next_id++, true));
         fluxburst::write_file_atomically(jobs_path, file.dump(1));
 
-        const char* argv[] = {BURST_LOOP, jobs_path.c_str(), state_path.c_str(), MOCK_PLUGIN_DIR,
-                              nullptr};
         pid_t pid = 0;
         REQUIRE(::posix_spawn(&pid, BURST_LOOP, nullptr, nullptr, const_cast<char**>(argv),
                               environ) == 0);
         ++restarts;
         std::this_thread::sleep_for(
-            std::chrono::microseconds(std::uniform_int_distribution<int>(0, 60000)(rng)));
+            std::chrono::microseconds(std::uniform_int_distribution<int>(0, window_us)(rng)));
         ::kill(pid, SIGKILL);
         int status = 0;
         ::waitpid(pid, &status, 0);
@@ -116,7 +156,8 @@ TEST_CASE("SIGKILL at random points never corrupts files or loses a recorded bur
             }
         REQUIRE(temps <= 2);
     }
-    INFO("kills " << kills << ", marked " << marked.size() << ", clusters " << clusters.size());
+    INFO("kills " << kills << ", marked " << marked.size() << ", clusters " << clusters.size()
+                  << ", kill window " << window_us << " us");
     CHECK(kills == rounds);
     CHECK(marked.size() > 0);
     CHECK(clusters.size() > 0);

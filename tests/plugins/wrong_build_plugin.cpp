@@ -12,7 +12,7 @@ FLUXBURST_PLUGIN_EXPORT const fluxburst_plugin_info_t* fluxburst_plugin_info(voi
         FLUXBURST_PLUGIN_ABI_VERSION, PLUGIN_NAME, "0",
         "built differently",          "[]",        FLUXBURST_BUILD_IDENTITY};
     if (std::strcmp(WRONG, "major") == 0) info.identity.library_major += 1;
-    if (std::strcmp(WRONG, "cxxabi") == 0) info.identity.cxx_abi = 1002;
+    if (std::strcmp(WRONG, "cxxabi") == 0) info.identity.cxx_abi += 1;  // any compiler's value
     if (std::strcmp(WRONG, "stringabi") == 0)
         info.identity.cxx11_string_abi = info.identity.cxx11_string_abi == 1 ? 0 : 1;
     if (std::strcmp(WRONG, "json") == 0) info.identity.json_abi = "nlohmann::json_abi_v9_9_9";
