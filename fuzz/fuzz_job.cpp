@@ -30,8 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         (void)built->raw();
         (void)built->json().dump();
     }
-    fluxburst::Client client(
-        std::make_shared<fluxburst::MockQueue>(std::vector<nlohmann::json>{job}));
+    // Moved, not copied: copying JSON recurses, and a job nested deeper than the library
+    // accepts must reach it whole (the mock queue refuses it without a copy).
+    std::vector<nlohmann::json> jobs;
+    jobs.push_back(std::move(job));
+    fluxburst::Client client(std::make_shared<fluxburst::MockQueue>(std::move(jobs)));
     client.set_search_installed_dir(false);
     auto report = client.run_burst();
     if (!built && report.skipped.size() != 1) std::abort();

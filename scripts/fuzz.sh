@@ -16,6 +16,10 @@ if ! grep -qs '^FLUXBURST_FUZZ:BOOL=ON$' "$build/CMakeCache.txt"; then
 fi
 cmake --build "$build" -j2 --target fuzz_job_file fuzz_job fuzz_params fuzz_config fuzz_param_arg >/dev/null
 mkdir -p "$build/artifacts"
+# Seeds nest JSON 30,000 levels deep. The library refuses such jobs without recursing,
+# but a harness's own copy of the parsed JSON recurses (nlohmann copies recursively),
+# and at -O1 with ASan's larger frames that overflows 8 MB: give the fuzzers 64 MB.
+ulimit -s 65536 2>/dev/null || ulimit -s "$(ulimit -H -s)" 2>/dev/null || true
 status=0
 for target in job_file job params config param_arg; do
   corpus=$(mktemp -d)
