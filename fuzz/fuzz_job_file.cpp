@@ -38,7 +38,10 @@ Outcome cycle(const std::string& path, bool fast) {
     fluxburst::Client client(std::make_shared<fluxburst::FileQueue>(path));
     client.set_search_installed_dir(false);
     // Accept everything, so that marking is exercised for every selected job.
-    if (!fast) client.set_selector(fluxburst::selectors::burstable());
+    // The default's test as a custom selector: no summary filter, every job built.
+    if (!fast)
+        client.set_selector(
+            [](const fluxburst::Job& j) { return j.burstable() && !j.burst_scheduled(); });
     try {
         auto plan = client.plan_burst();
         out.report = plan.to_json();

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <set>
 
 #include <dlfcn.h>
 
@@ -18,7 +17,9 @@
 #include <fluxburst/suggest.hpp>
 #include "loader.hpp"
 
+#include "burst_cycle.hpp"
 #include "plugin_call.hpp"
+#include "selector_summary.hpp"
 #include "text.hpp"
 
 namespace fluxburst {
@@ -42,7 +43,6 @@ struct Client::Impl {
     bool search_installed = true;
     std::vector<std::unique_ptr<loader::Loaded>> loaded;
     Selector selector = selectors::burstable();
-    bool default_selector = true;
     Ordering ordering = ordering::in_order();
     std::chrono::milliseconds probe_timeout{5000};
 
@@ -68,10 +68,6 @@ struct Client::Impl {
         for (const auto& l : loaded) out.push_back(&l->plugin());
         return out;
     }
-
-    // Decide, for each selected job, which plugin takes it. With `commit`,
-    // accepted jobs are marked, recorded and their plugins run.
-    BurstReport cycle(bool commit);
 };
 
 Client::Client(std::shared_ptr<JobQueue> queue) : impl_(std::make_unique<Impl>()) {
@@ -189,12 +185,10 @@ BurstPlugin* Client::plugin(const std::string& name) const {
 void Client::set_selector(Selector selector) {
     if (!selector) throw Error("set_selector: the selector must not be empty (use reset_selector)");
     impl_->selector = std::move(selector);
-    impl_->default_selector = false;
 }
 
 void Client::reset_selector() {
     impl_->selector = selectors::burstable();
-    impl_->default_selector = true;
 }
 
 void Client::set_ordering(Ordering ordering) {
@@ -211,161 +205,21 @@ const Selector& Client::selector() const {
 }
 
 bool Client::has_default_selector() const {
-    return impl_->default_selector;
+    return detail::is_default_selector(impl_->selector);
 }
 
 const Ordering& Client::ordering() const {
     return impl_->ordering;
 }
 
-BurstReport Client::Impl::cycle(bool commit) {
-    auto log = logger();
-    BurstReport report;
-    report.queue = queue->describe();
-    report.dry_run = !commit;
-    auto start = Clock::now();
-    std::vector<BurstPlugin*> all = plugin_list();
-    std::set<BurstPlugin*> known(all.begin(), all.end());
-    struct Accepted {
-        BurstPlugin* plugin;
-        JobPtr job;
-    };
-    std::vector<Accepted> accepted;
-    double schedule_seconds = 0;
-
-    // Offer one selected job to the plugins in the ordering's order.
-    auto place = [&](const JobPtr& job) {
-        auto t0 = Clock::now();
-        JobId id = job->id();
-        std::vector<std::string> reasons;
-        std::vector<BurstPlugin*> order;
-        try {
-            order = ordering(all, *job);
-        } catch (const std::exception& e) {
-            reasons.push_back(std::string("ordering threw: ") + e.what());
-        }
-        // A job that asks for a plugin (burst option "plugin") goes to that one only.
-        if (const std::string& wanted = job->preferred_plugin(); !wanted.empty()) {
-            bool loaded = std::any_of(all.begin(), all.end(),
-                                      [&](BurstPlugin* p) { return p->name() == wanted; });
-            order.erase(std::remove_if(order.begin(), order.end(),
-                                       [&](BurstPlugin* p) { return p->name() != wanted; }),
-                        order.end());
-            if (!loaded)
-                reasons.push_back(fmt::format(
-                    "the job asks for plugin '{}' (burst option \"plugin\"), which is not loaded",
-                    wanted));
-        }
-        BurstPlugin* taker = nullptr;
-        std::set<BurstPlugin*> offered;
-        for (BurstPlugin* p : order) {
-            if (!known.count(p) || !offered.insert(p).second) continue;  // foreign or repeated
-            try {
-                if (p->schedule(*job)) {
-                    taker = p;
-                    break;
-                }
-                reasons.push_back(p->name() + ": declined");
-            } catch (const std::exception& e) {
-                log->error("plugin '{}' schedule(job {}) threw: {}", p->name(), job_id_f58(id),
-                           e.what());
-                reasons.push_back(fmt::format("{}: schedule threw: {}", p->name(), e.what()));
-            } catch (...) {
-                reasons.push_back(p->name() + ": schedule threw an unknown exception");
-            }
-        }
-        if (!taker) {
-            if (all.empty())
-                reasons.push_back("no plugins are loaded");
-            else if (offered.empty() && reasons.empty())
-                reasons.push_back("the ordering offered it to no plugin");
-            report.unmatched.push_back(
-                Unmatched{id, job->name(), job->nodes(), std::move(reasons)});
-        } else {
-            report.assignments.push_back(
-                Assignment{id, job->name(), job->nodes(), job->tasks(), taker->name()});
-            if (commit) {
-                accepted.push_back(Accepted{taker, job});
-                queue->mark_early(JobMark{id, taker->name()});  // overlaps the listing
-            }
-        }
-        schedule_seconds += seconds_since(t0);
-    };
-
-    // 1-2. Read the queue one job at a time: judge it, and place a selected job at
-    // once, so that only accepted jobs are kept (memory does not grow with the
-    // jobs that are not selected or not accepted).
-    JobWanted want;
-    if (default_selector) {
-        // The default selector needs only a job's summary: let the queue skip
-        // making the jobs it would reject anyway.
-        want = [](const JobSummary& s) { return s.burstable && !s.burst_scheduled; };
-    }
-    report.jobs_seen = queue->scan_jobs(
-        [&](JobPtr job) {
-            bool chosen = false;
-            try {
-                chosen = selector(*job);
-            } catch (const std::exception& e) {
-                std::string id = std::to_string(job->id());
-                log->warn("job {}: the selector threw: {}; skipped", job_id_f58(job->id()),
-                          e.what());
-                report.skipped.push_back(Skipped{id, std::string("selector threw: ") + e.what()});
-                return;
-            }
-            if (chosen) {
-                report.selected.push_back(job->id());
-                place(job);
-            }
-        },
-        [&](QueueProblem problem) {
-            log->warn("{}: job {} skipped: {}", report.queue, problem.where, problem.reason);
-            report.skipped.push_back(Skipped{problem.where, problem.reason});
-        },
-        want);
-    report.timings.schedule = schedule_seconds;
-    report.timings.list_select = seconds_since(start) - schedule_seconds;
-    log->info("{}: {} jobs read, {} selected, {} accepted, {} skipped", report.queue,
-              report.jobs_seen, report.selected.size(), report.assignments.size(),
-              report.skipped.size());
-    if (!commit || accepted.empty()) {
-        report.timings.total = seconds_since(start);
-        return report;
-    }
-
-    // 3. Record the decisions in the queue, all together.
-    auto t_mark = Clock::now();
-    std::vector<JobMark> marks;
-    marks.reserve(accepted.size());
-    for (const auto& a : accepted) marks.push_back(JobMark{a.job->id(), a.plugin->name()});
-    queue->mark_scheduled(marks);  // throws QueueError: nothing recorded, nothing run
-    report.timings.mark = seconds_since(t_mark);
-
-    // 4. Run every plugin that accepted jobs, in load order.
-    auto t_run = Clock::now();
-    for (BurstPlugin* p : all) {
-        BurstRequest request;
-        for (const auto& a : accepted) {
-            if (a.plugin != p) continue;
-            request.jobs.push_back(a.job);
-            request.nodes = std::max(request.nodes, a.job->nodes());
-            request.tasks = std::max(request.tasks, a.job->tasks());
-        }
-        if (request.jobs.empty()) continue;
-        report.plugins.push_back(call_plugin(*p, "run", request.jobs.size(), request.nodes,
-                                             [&] { return p->run(request); }));
-    }
-    report.timings.run = seconds_since(t_run);
-    report.timings.total = seconds_since(start);
-    return report;
-}
-
 BurstReport Client::run_burst() {
-    return impl_->cycle(true);
+    return detail::run_cycle(*impl_->queue, impl_->plugin_list(), impl_->selector, impl_->ordering,
+                             true);
 }
 
 BurstReport Client::plan_burst() {
-    return impl_->cycle(false);
+    return detail::run_cycle(*impl_->queue, impl_->plugin_list(), impl_->selector, impl_->ordering,
+                             false);
 }
 
 BurstReport Client::request_burst(const std::string& name, std::int64_t nodes, std::int64_t tasks) {

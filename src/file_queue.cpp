@@ -28,6 +28,7 @@ struct Range {
     std::size_t index = 0;
     std::size_t offset = 0;
     std::size_t length = 0;
+    bool marked = false;  ///< already scheduled when listed (listings only)
 };
 using Ranges = std::unordered_map<JobId, Range>;
 
@@ -148,7 +149,8 @@ std::size_t FileQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
             return;
         }
         auto [it, fresh] = listing->ranges.emplace(
-            fields.id, Range{element.index, element.offset, element.raw.size()});
+            fields.id, Range{element.index, element.offset, element.raw.size(),
+                             fields.burst_scheduled || fields.memo_plugin});
         if (!fresh) {
             // Only the first copy is ever marked: a second would burst again every cycle.
             problem(QueueProblem{
@@ -237,12 +239,17 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         const Range& r = *found[i];
         job_file::Element element{r.index, std::string_view(text.bytes.data() + r.offset, r.length),
                                   r.offset, end_capacity - r.offset};
-        detail::JobFields now;
-        if (job_file::read_fields(element, now)) {
-            now = detail::JobFields{};  // malformed now: look at its JSON as it is
-            detail::fields_from_json(job_file::to_json(element), now);
+        // A listed job was read whole then and the file is unchanged: its flag holds.
+        bool marked = r.marked;
+        if (!listed) {
+            detail::JobFields now;
+            if (job_file::read_fields(element, now)) {
+                now = detail::JobFields{};  // malformed now: look at its JSON as it is
+                detail::fields_from_json(job_file::to_json(element), now);
+            }
+            marked = now.burst_scheduled || now.memo_plugin;
         }
-        if (now.burst_scheduled || now.memo_plugin)
+        if (marked)
             throw QueueError(fmt::format(
                 "{}: job {} ({}) is already marked scheduled; is another controller using this "
                 "file? Nothing was written",

@@ -359,13 +359,15 @@ std::shared_ptr<Job> JobAccess::make(JobFields&& f, std::string* why) {
     return job;
 }
 
+// Both are called on a job just made, not yet shared: plain stores (a
+// std::call_once per job costs more than reading its fields). raw() and json()
+// keep what was stored.
 void JobAccess::set_raw(Job& job, std::string raw) {
-    std::call_once(job.raw_once_, [&] { job.raw_ = std::move(raw); });
+    job.raw_ = std::move(raw);
 }
 
 void JobAccess::set_json(Job& job, nlohmann::json json) {
-    std::call_once(job.json_once_,
-                   [&] { job.json_ = std::make_unique<nlohmann::json>(std::move(json)); });
+    job.json_ = std::make_unique<nlohmann::json>(std::move(json));
 }
 
 JobPtr make_job(JobFields&& f, std::string raw, std::optional<nlohmann::json> json) {
@@ -421,7 +423,8 @@ JobPtr Job::parse(std::string_view text) {
 
 std::string_view Job::raw() const {
     std::call_once(raw_once_, [&] {
-        if (json_) raw_ = json_->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        if (raw_.empty() && json_)
+            raw_ = json_->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     });
     return raw_;
 }
@@ -429,7 +432,7 @@ std::string_view Job::raw() const {
 const nlohmann::json& Job::json() const {
     std::call_once(json_once_, [&] {
         // raw_ was checked when the job was made (valid JSON, bounded depth).
-        json_ = std::make_unique<nlohmann::json>(nlohmann::json::parse(raw()));
+        if (!json_) json_ = std::make_unique<nlohmann::json>(nlohmann::json::parse(raw()));
     });
     return *json_;
 }

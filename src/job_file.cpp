@@ -2,6 +2,7 @@
 
 #include <fluxburst/error.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -332,6 +333,127 @@ std::optional<std::string> count_field(const char* key, od::value v, std::int64_
     throw Doubt{};
 }
 
+// A count as the built JSON reads it, for the fast path: an integer (negative or
+// out of range: a doubt, the full path words the error), anything else 1.
+std::int64_t fast_count_value(od::value v) {
+    od::json_type t = v.type().value();
+    if (t != od::json_type::number) return 1;
+    od::number_type nt = v.get_number_type().value();
+    if (nt == od::number_type::floating_point_number) return 1;
+    if (nt != od::number_type::signed_integer) throw Doubt{};
+    std::int64_t n = v.get_int64().value();
+    if (n < 0) throw Doubt{};
+    return n;
+}
+
+std::int64_t fast_mul(std::int64_t a, std::int64_t b) {
+    std::int64_t out = 0;
+    if (__builtin_mul_overflow(a, b, &out)) throw Doubt{};
+    return out;
+}
+
+std::int64_t fast_add(std::int64_t a, std::int64_t b) {
+    std::int64_t out = 0;
+    if (__builtin_add_overflow(a, b, &out)) throw Doubt{};
+    return out;
+}
+
+// spec.resources without building it: the nodes and slots below `list` as
+// detail::read_resources counts them (a resource of the type counted adds its
+// count and ends that count's descent; others multiply what is below them).
+// Members may come in any order, so each level returns its sums for a
+// multiplier of 1 and its parent multiplies. Anything the full path would
+// word as an error, or treat differently, is a doubt. `peak` is the largest
+// product of counts down any path: the full path refuses a job where one
+// overflows, even with nothing counted below it.
+struct Counted {
+    std::int64_t nodes = 0, slots = 0, peak = 0;
+};
+Counted fast_resources(od::array list) {
+    Counted sum;
+    for (auto item : list) {
+        od::object r;
+        if (item.get_object().get(r)) continue;  // not an object: not counted
+        Seen seen;
+        std::int64_t count = 1;
+        bool is_node = false, is_slot = false;
+        Counted below;
+        for (auto field : r) {
+            int k = key_index(field.unescaped_key().value(), {"count", "type", "with"});
+            if (k < 0) continue;
+            if (!seen.first(k)) throw Doubt{};
+            od::value v = field.value();
+            if (k == 0) {
+                od::object c;
+                if (v.get_object().get(c)) {
+                    count = fast_count_value(v);
+                    continue;
+                }
+                Seen seen_min;
+                for (auto m : c) {
+                    if (m.unescaped_key().value() != "min") continue;
+                    if (!seen_min.first(0)) throw Doubt{};
+                    count = fast_count_value(m.value());
+                }
+            } else if (k == 1) {
+                std::string_view type;
+                if (!v.get_string().get(type)) {
+                    is_node = type == "node";
+                    is_slot = type == "slot";
+                }
+            } else {
+                od::array with;
+                if (!v.get_array().get(with)) below = fast_resources(with);
+            }
+        }
+        sum.nodes = fast_add(sum.nodes, fast_mul(count, is_node ? 1 : below.nodes));
+        sum.slots = fast_add(sum.slots, fast_mul(count, is_slot ? 1 : below.slots));
+        sum.peak = std::max({sum.peak, count, fast_mul(count, below.peak)});
+    }
+    return sum;
+}
+
+// spec.tasks without building it, as detail::read_tasks reads it.
+void fast_tasks(od::array tasks, detail::JobFields& f) {
+    for (auto item : tasks) {
+        od::object t;
+        if (item.get_object().get(t)) continue;
+        Seen seen;
+        bool has_total = false, has_per_slot = false;
+        std::int64_t total = 0, per_slot = 1;
+        for (auto field : t) {
+            if (field.unescaped_key().value() != "count") continue;
+            if (!seen.first(0)) throw Doubt{};
+            od::object count;
+            if (field.value().get_object().get(count)) continue;
+            Seen seen_count;
+            for (auto c : count) {
+                int k = key_index(c.unescaped_key().value(), {"total", "per_slot"});
+                if (k < 0) continue;
+                if (!seen_count.first(k)) throw Doubt{};
+                od::value v = c.value();
+                bool integer =
+                    v.type().value() == od::json_type::number &&
+                    v.get_number_type().value() != od::number_type::floating_point_number;
+                if (k == 0) {
+                    has_total = integer;
+                    if (integer) total = fast_count_value(v);
+                } else {
+                    has_per_slot = true;
+                    if (integer) per_slot = fast_count_value(v);
+                }
+            }
+        }
+        if (has_total && total > 0) {
+            f.task_totals = fast_add(f.task_totals, total);
+            continue;
+        }
+        if (!has_per_slot) continue;
+        f.has_per_slot = true;
+        f.per_slot_sum = fast_add(f.per_slot_sum, per_slot > 0 ? per_slot : 1);
+    }
+}
+
 void read_system(od::object sys, detail::JobFields& f) {
     Seen seen;
     for (auto field : sys) {
@@ -357,9 +479,14 @@ std::optional<std::string> read_spec(od::object spec, detail::JobFields& f) {
         if (!seen.first(k)) throw Doubt{};
         od::value v = field.value();
         if (k == 0) {
-            check(detail::read_resources(small(v), f), bad);
+            od::array list;
+            if (v.get_array().get(list)) throw Doubt{};  // the full path words it
+            Counted c = fast_resources(list);
+            f.spec_nodes = c.nodes;
+            f.spec_slots = c.slots;
         } else if (k == 1) {
-            check(detail::read_tasks(small(v), f), bad);
+            od::array tasks;
+            if (!v.get_array().get(tasks)) fast_tasks(tasks, f);
         } else {
             od::object attrs;
             if (v.get_object().get(attrs)) throw Doubt{};

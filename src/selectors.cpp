@@ -2,16 +2,53 @@
 
 #include <fluxburst/job.hpp>
 
-namespace fluxburst::selectors {
+#include "selector_summary.hpp"
+
+namespace fluxburst {
+
+namespace {
+
+// The built-in selectors are named types so that summary_filter() can find them
+// inside a Selector (std::function::target).
+struct Burstable {
+    bool operator()(const Job& job) const { return job.burstable() && !job.burst_scheduled(); }
+};
+
+struct BurstableMinNodes {
+    std::int64_t min = 0;
+    bool operator()(const Job& job) const { return Burstable{}(job) && job.nodes() >= min; }
+};
+
+bool burstable_summary(const JobSummary& s) {
+    return s.burstable && !s.burst_scheduled;
+}
+
+}  // namespace
+
+namespace selectors {
 
 Selector burstable() {
-    return [](const Job& job) { return job.burstable() && !job.burst_scheduled(); };
+    return Burstable{};
 }
 
 Selector burstable_min_nodes(std::int64_t min) {
-    return [min](const Job& job) {
-        return job.burstable() && !job.burst_scheduled() && job.nodes() >= min;
-    };
+    return BurstableMinNodes{min};
 }
 
-}  // namespace fluxburst::selectors
+}  // namespace selectors
+
+namespace detail {
+
+JobWanted summary_filter(const Selector& selector) {
+    if (selector.target<Burstable>() || selector.target<BurstableMinNodes>())
+        return burstable_summary;
+    return nullptr;
+}
+
+bool is_default_selector(const Selector& selector) {
+    return selector.target<Burstable>() != nullptr;
+}
+
+}  // namespace detail
+
+}  // namespace fluxburst

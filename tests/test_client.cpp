@@ -102,7 +102,9 @@ TEST_CASE("the default selector's fast path decides exactly as the selector itse
     fast.load("mock", {{"max_nodes", 8}});
     Client slow = client_with(std::make_shared<fluxburst::FileQueue>(b));
     slow.load("mock", {{"max_nodes", 8}});
-    slow.set_selector(fluxburst::selectors::burstable());  // same function, no fast path
+    // The same test as a custom selector: no summary filter, every job built.
+    slow.set_selector(
+        [](const fluxburst::Job& j) { return j.burstable() && !j.burst_scheduled(); });
     json rf = fast.run_burst().to_json();
     json rs = slow.run_burst().to_json();
     rf.erase("timings");

@@ -334,3 +334,97 @@ TEST_CASE("a syntax error in a large file is located without building it") {
     FileQueue q(dir.file("big.json"));
     CHECK_THROWS_WITH(count(q), Catch::Contains("big.json") && Catch::Contains("line 20001"));
 }
+
+TEST_CASE("FileQueue refuses to mark a job that was already marked when it was listed") {
+    // From a listing of the unchanged file, marking uses what the listing read:
+    // a job listed as scheduled (by its system attribute or by a fluxburst memo)
+    // is refused as from a fresh read, and nothing is written.
+    test::TempDir dir;
+    std::string path = dir.file("q.json");
+    std::string original = GENERATE(
+        std::string(
+            R"([{"id": 1, "spec": {"attributes": {"system": {"burst-scheduled": "gke"}}}}])"),
+        std::string(R"([{"id": 1, "annotations": {"user": {"fluxburst": {"plugin": "gke"}}},
+                         "spec": {"attributes": {"system": {"burstable": 1}}}}])"));
+    test::write_text(path, original);
+    FileQueue q(path);
+    std::size_t listed = 0;
+    q.scan_jobs([&](fluxburst::JobPtr) { ++listed; }, [](fluxburst::QueueProblem) {}, nullptr);
+    REQUIRE(listed == 1);
+    CHECK_THROWS_WITH(q.mark_scheduled(1, "mock"), Catch::Contains("already marked scheduled"));
+    CHECK(test::read_text(path) == original);
+}
+
+TEST_CASE("the fast path counts nodes and tasks as the full parse does, for any resource shape") {
+    // spec.resources and spec.tasks read without building them must give the
+    // same nodes, tasks and malformed verdicts as Job::parse (nlohmann's full
+    // parse) for every shape: member order, nesting, counts as objects, floats,
+    // negatives, overflow (also below a level that counts nothing), repeated keys.
+    const std::vector<std::string> resources = {
+        R"([{"type": "node", "count": 3}])",
+        R"([{"count": 3, "type": "node", "with": [{"type": "slot", "count": 2}]}])",
+        R"([{"with": [{"count": 4, "type": "slot", "with": [{"type": "core", "count": 8}]}],
+            "type": "node", "count": 2}])",
+        R"([{"type": "cluster", "count": 2, "with": [{"type": "node", "count": 3,
+            "with": [{"type": "slot", "count": {"min": 5, "max": 9}}]}]}])",
+        R"([{"type": "slot", "count": 2, "with": [{"type": "node", "count": 7}]}])",
+        R"([{"type": "node", "count": 2.0}, {"type": "slot", "count": "4"}, 7, null])",
+        R"([{"type": "node", "count": {"max": 3}}, {"type": "node"}])",
+        R"([{"type": "node", "count": -1}])",
+        R"([{"type": "node", "count": {"min": -2}}])",
+        R"([{"type": "node", "count": 18446744073709551615}])",
+        R"([{"type": "node", "count": 4294967296, "with": [{"type": "slot",
+            "count": 4294967296}]}])",
+        R"([{"type": "core", "count": 4294967296, "with": [{"type": "core",
+            "count": 4294967296}]}])",
+        R"([{"type": "node", "count": 4611686018427387904}, {"type": "node",
+            "count": 4611686018427387904}])",
+        R"([{"type": "slot", "count": 1, "with": [{"type": "node", "count": 1,
+            "with": [{"type": "core", "count": -5}]}]}])",
+        R"([{"type": "node", "count": 2, "count": 3}])",
+        R"([{"type": "node", "type": "slot", "count": 3}])",
+        R"([{"type": "node", "count": {"min": 1, "min": 4}}])",
+        R"([{"type": 5, "count": 2, "with": {"type": "node"}}])",
+        R"({"type": "node"})",
+        R"([])",
+    };
+    const std::vector<std::string> tasks = {
+        R"([{"command": ["x"], "slot": "task", "count": {"per_slot": 1}}])",
+        R"([{"count": {"per_slot": 3}}, {"count": {"total": 5}}])",
+        R"([{"count": {"total": 0, "per_slot": 2}}, {"count": {"per_slot": 0}}])",
+        R"([{"count": {"total": 7, "per_slot": 2}}, {"count": {"per_slot": 2.5}}])",
+        R"([{"count": {"total": -1}}])",
+        R"([{"count": {"per_slot": -3}}])",
+        R"([{"count": {"total": 9223372036854775807}}, {"count": {"total": 1}}])",
+        R"([{"count": {"total": 1.5}}, {"count": 4}, {"slot": "task"}, 3])",
+        R"([{"count": {"total": 2, "total": 3}}])",
+        R"([{"count": {"total": 2}, "count": {"total": 3}}])",
+        R"({"count": {"total": 2}})",
+    };
+    test::TempDir dir;
+    for (const auto& res : resources) {
+        for (const auto& task : tasks) {
+            std::string text = R"({"id": 1, "spec": {"attributes": {"system": {"burstable": 1}},
+                "resources": )" +
+                               res + R"(, "tasks": )" + task + "}}";
+            INFO(text);
+            fluxburst::JobPtr full;
+            try {
+                full = fluxburst::Job::parse(text);
+            } catch (const fluxburst::JobError&) {
+            }
+            test::write_text(dir.file("q.json"), "[" + text + "]");
+            FileQueue q(dir.file("q.json"));
+            fluxburst::JobPtr fast;
+            bool problem = false;
+            q.scan_jobs([&](fluxburst::JobPtr j) { fast = j; },
+                        [&](fluxburst::QueueProblem) { problem = true; }, nullptr);
+            CHECK(problem == (full == nullptr));
+            CHECK(bool(fast) == bool(full));
+            if (fast && full) {
+                CHECK(fast->nodes() == full->nodes());
+                CHECK(fast->tasks() == full->tasks());
+            }
+        }
+    }
+}

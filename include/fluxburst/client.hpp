@@ -117,7 +117,7 @@ public:
     /// Back to ordering::in_order().
     void reset_ordering();
     const Selector& selector() const;
-    /// True while the selector is selectors::burstable() (reset_selector).
+    /// True while the selector is selectors::burstable() (as after reset_selector).
     bool has_default_selector() const;
     const Ordering& ordering() const;
 

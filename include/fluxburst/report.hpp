@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,9 @@ struct BurstReport {
     /// True when no plugin failed.
     FLUXBURST_API bool ok() const;
     FLUXBURST_API nlohmann::json to_json() const;
+    /// Write the same text as `to_json().dump(2)` to `out` as it goes, without
+    /// building the JSON: memory and time stay small for a million jobs.
+    FLUXBURST_API void write_json(std::ostream& out) const;
 };
 
 }  // namespace fluxburst

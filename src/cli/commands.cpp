@@ -36,9 +36,10 @@ nlohmann::json plugin_json(const PluginDescription& d) {
 // Print a report; the exit status: 1 when a plugin failed, or when queue entries
 // had to be skipped (malformed jobs: bad input, although the valid jobs were handled).
 int emit(const Options& opts, const BurstReport& report, bool cycle) {
-    if (opts.json)
-        std::cout << report.to_json().dump(2) << "\n";
-    else
+    if (opts.json) {
+        report.write_json(std::cout);
+        std::cout << "\n";
+    } else
         print_report(std::cout, report, cycle);
     std::cout.flush();
     if (!report.skipped.empty())
