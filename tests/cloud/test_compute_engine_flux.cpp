@@ -101,7 +101,10 @@ TEST_CASE(
     REQUIRE(report.plugins[0].ok);
     std::vector<std::string> hosts = report.plugins[0].details["hosts"];
 
-    // Boot the "VMs": the script from the metadata, its files, then the broker.
+    // Boot the "VMs": the script from the metadata, its files, then the broker. The
+    // "VMs" here share one disk (vm_dir), so every script writes its files before any
+    // broker starts: a broker reading curve.cert while the next script rewrites it
+    // fails with "Error loading certificate" (a real VM has its own disk).
     for (const auto& h : hosts) {
         json vm = compute.instances().at("us-central1-a/" + h);
         std::string script = vm["metadata"]["items"][0]["value"];
@@ -111,6 +114,8 @@ TEST_CASE(
         // The boot script is bash (a VM runs it with bash), not /bin/sh.
         REQUIRE(test::sh("FLUXBURST_SOURCE_ONLY=1 bash -c '. " + path + "; fluxburst_write_files'")
                     .ok());
+    }
+    for (const auto& h : hosts) {
         std::string run = vms + "/" + h;
         std::filesystem::create_directories(run);
         test::sh("env -u FLUX_URI FLUXBURST_HOSTNAME=" + h + " FLUXBURST_RUNDIR=" + run +
