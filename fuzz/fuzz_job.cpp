@@ -1,10 +1,9 @@
 // Fuzz what making a Job, a selector and a cycle do with any JSON job.
 #include <fluxburst/fluxburst.hpp>
 
-#include <spdlog/spdlog.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static bool quiet = (fluxburst::logger()->set_level(spdlog::level::off), true);
+    static bool quiet = (fluxburst::set_log_level(fluxburst::LogLevel::Off), true);
     (void)quiet;
     std::string_view text(reinterpret_cast<const char*>(data), size);
     fluxburst::JobPtr parsed;

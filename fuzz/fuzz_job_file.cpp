@@ -8,14 +8,13 @@
 
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
 
 namespace {
 std::string dir() {
     static std::string d = [] {
         char tmpl[] = "/tmp/fluxburst-fuzz-XXXXXX";
         if (!::mkdtemp(tmpl)) std::abort();
-        fluxburst::logger()->set_level(spdlog::level::off);
+        fluxburst::set_log_level(fluxburst::LogLevel::Off);
         return std::string(tmpl);
     }();
     return d;

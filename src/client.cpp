@@ -1,7 +1,7 @@
 #include <fluxburst/client.hpp>
 
 #include <fluxburst/error.hpp>
-#include <fluxburst/log.hpp>
+#include "logger.hpp"
 #include <fluxburst/plugin.hpp>
 
 #include <algorithm>
@@ -14,7 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include <fluxburst/config.hpp>
-#include <fluxburst/suggest.hpp>
+#include "closest_match.hpp"
 #include "loader.hpp"
 
 #include "burst_cycle.hpp"

@@ -2,7 +2,7 @@
 
 #include <fluxburst/client.hpp>
 #include <fluxburst/error.hpp>
-#include <fluxburst/log.hpp>
+#include "logger.hpp"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,7 +1,7 @@
 // The controller's burst cycle: select, place within the policy's caps, mark,
 // run, and handle a failed run().
 #include <fluxburst/error.hpp>
-#include <fluxburst/log.hpp>
+#include "logger.hpp"
 
 #include <algorithm>
 #include <limits>

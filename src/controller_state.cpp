@@ -5,7 +5,7 @@
 //    "plugins": {"mock": {"bursts": [{"nodes": 4, "up": true}], "active": [123, ...],
 //                         "failures": 0}}}
 #include <fluxburst/error.hpp>
-#include <fluxburst/log.hpp>
+#include "logger.hpp"
 #include <fluxburst/state_file.hpp>
 
 #include <fmt/format.h>

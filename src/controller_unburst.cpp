@@ -1,7 +1,7 @@
 // The controller's follow-up of live bursts: served jobs that finished, bursts
 // that do not come up in time, and unburst once a plugin has been idle long enough.
 #include <fluxburst/error.hpp>
-#include <fluxburst/log.hpp>
+#include "logger.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>

@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <fluxburst/error.hpp>
-#include <fluxburst/log.hpp>
+#include "logger.hpp"
 #include <nlohmann/json.hpp>
 
 namespace fluxburst::flux_control {

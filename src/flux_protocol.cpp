@@ -7,6 +7,8 @@
 #include <fluxburst/config.hpp>
 #include <fluxburst/error.hpp>
 #include <fluxburst/flux.hpp>
+
+#include "flux_protocol.hpp"
 #include <fluxburst/job.hpp>
 #include <set>
 

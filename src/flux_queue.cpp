@@ -11,11 +11,12 @@
 #include <deque>
 #include <fluxburst/error.hpp>
 #include <fluxburst/flux_queue.hpp>
-#include <fluxburst/log.hpp>
+#include "logger.hpp"
 #include <map>
 #include <unordered_set>
 
 #include "flux_control.hpp"
+#include "flux_protocol.hpp"
 #include "flux_session.hpp"
 #include "text.hpp"
 

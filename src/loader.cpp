@@ -4,7 +4,7 @@
 #include "plugin_open.hpp"
 
 #include <fluxburst/error.hpp>
-#include <fluxburst/log.hpp>
+#include "logger.hpp"
 
 #include <algorithm>
 #include <cstring>

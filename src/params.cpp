@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include <fluxburst/suggest.hpp>
+#include "closest_match.hpp"
 
 #include "text.hpp"
 

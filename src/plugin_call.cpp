@@ -1,6 +1,6 @@
 #include "plugin_call.hpp"
 
-#include <fluxburst/log.hpp>
+#include "logger.hpp"
 
 #include <chrono>
 

@@ -1,8 +1,6 @@
 #include "controller_support.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 namespace test {
 
@@ -106,16 +104,16 @@ std::optional<std::string> ScriptedQueue::state(JobId id) {
         fluxburst::job_state_from_flux(it->second["state"].get<std::int64_t>()));
 }
 
-LogCapture::LogCapture() : saved_(fluxburst::logger()) {
-    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
-    auto log = std::make_shared<spdlog::logger>("fluxburst", sink);
-    log->set_level(spdlog::level::info);
-    log->set_pattern("%l %v");
-    fluxburst::set_logger(log);
+LogCapture::LogCapture() : saved_(fluxburst::log_level()) {
+    fluxburst::set_log_handler([this](fluxburst::LogLevel level, const std::string& message) {
+        out_ << fluxburst::log_level_name(level) << " " << message << "\n";
+    });
+    fluxburst::set_log_level(fluxburst::LogLevel::Info);
 }
 
 LogCapture::~LogCapture() {
-    fluxburst::set_logger(saved_);
+    fluxburst::set_log_handler(nullptr);
+    fluxburst::set_log_level(saved_);
 }
 
 std::size_t LogCapture::count(const std::string& needle) const {

@@ -89,7 +89,7 @@ public:
 
 private:
     std::ostringstream out_;
-    std::shared_ptr<spdlog::logger> saved_;
+    fluxburst::LogLevel saved_;
 };
 
 }  // namespace test

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "flux_protocol.hpp"
 #include "test_support.hpp"
 
 namespace fp = fluxburst::flux_protocol;

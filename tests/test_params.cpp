@@ -4,7 +4,7 @@
 
 #include <fluxburst/error.hpp>
 #include <fluxburst/params.hpp>
-#include <fluxburst/suggest.hpp>
+#include "closest_match.hpp"
 
 #include "test_support.hpp"
 

@@ -9,6 +9,7 @@
 #include <fluxburst/topology.hpp>
 #include <set>
 
+#include "flux_protocol.hpp"  // ranks_of_R
 #include "test_support.hpp"
 
 namespace topo = fluxburst::topology;

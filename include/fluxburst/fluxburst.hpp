@@ -17,7 +17,6 @@
 #include <fluxburst/queue.hpp>
 #include <fluxburst/report.hpp>
 #include <fluxburst/selectors.hpp>
-#include <fluxburst/suggest.hpp>
 #include <fluxburst/topology.hpp>
 #if FLUXBURST_HAVE_FLUX
 #include <fluxburst/flux_queue.hpp>

@@ -4,7 +4,6 @@
 #include <iostream>
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include <fluxburst/error.hpp>
@@ -48,13 +47,13 @@ void check_subcommand(const CLI::App& app, int argc, char** argv) {
 }
 
 void set_log_level(const Options& opts) {
-    auto log = fluxburst::logger();
+    using fluxburst::LogLevel;
     if (opts.quiet)
-        log->set_level(spdlog::level::err);
+        fluxburst::set_log_level(LogLevel::Error);
     else if (opts.verbose >= 2)
-        log->set_level(spdlog::level::debug);
+        fluxburst::set_log_level(LogLevel::Debug);
     else if (opts.verbose == 1)
-        log->set_level(spdlog::level::info);
+        fluxburst::set_log_level(LogLevel::Info);
 }
 
 }  // namespace

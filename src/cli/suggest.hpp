@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include <fluxburst/suggest.hpp>
+#include "closest_match.hpp"  // the library's, through fluxburst_internal
 
 namespace fluxburst::cli {
 
-using fluxburst::closest_match;  // <fluxburst/suggest.hpp>
+using fluxburst::closest_match;  // src/closest_match.hpp
 
 /// "; did you mean 'x'?" when a candidate is close, else "; expected one of a, b, c"
 /// (or "" when there are no candidates).

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <fluxburst/log.hpp>
+#include "logger.hpp"
 
 #include "duration.hpp"
 #include "signals.hpp"

@@ -25,6 +25,29 @@ else
   test ! -e "$prefix/lib/fluxburst/plugins/libfluxburst_local.so"
 fi
 test -f "$prefix/include/fluxburst/flux.hpp"
+test ! -e "$prefix/include/fluxburst/suggest.hpp"   # internal now (src/closest_match.hpp)
+
+# The installed headers compile each on its own in a consumer without spdlog or fmt
+# (private dependencies of the library): their headers are poisoned here, and no
+# installed header may name them.
+poison=$work/poison
+for lib in spdlog fmt; do
+  for dir in /usr/include /usr/local/include; do
+    [[ -d "$dir/$lib" ]] || continue
+    (cd "$dir" && find "$lib" -name '*.h') | while read -r h; do
+      mkdir -p "$poison/$(dirname "$h")"
+      echo "#error \"$h reached from an installed flux-burst header: $lib is private\"" >"$poison/$h"
+    done
+  done
+done
+if grep -rlE 'spdlog::|namespace spdlog|<spdlog/|fmt::|<fmt/' "$prefix/include/fluxburst"; then
+  echo "installed headers (above) name a private dependency (spdlog or fmt)" >&2
+  exit 1
+fi
+for h in $(cd "$prefix/include" && find fluxburst -name '*.hpp' | sort); do
+  echo "#include <$h>" | g++ -std=c++17 -fsyntax-only -I"$poison" -I"$prefix/include" -x c++ - ||
+    { echo "installed header $h does not compile on its own without spdlog and fmt" >&2; exit 1; }
+done
 
 # The command, in bin/ and where Flux finds subcommands (`flux burst`), runs from
 # the prefix without LD_LIBRARY_PATH and finds the installed plugins.

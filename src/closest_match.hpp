@@ -1,5 +1,6 @@
 // "Did you mean ...?": the closest of a set of names, for error messages about a
-// misspelt plugin, parameter, key or subcommand.
+// misspelt plugin, parameter, key or subcommand. Internal (not installed): the
+// command and the tests reach it through the fluxburst_internal target.
 #pragma once
 
 #include <string>

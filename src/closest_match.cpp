@@ -1,4 +1,4 @@
-#include <fluxburst/suggest.hpp>
+#include "closest_match.hpp"
 
 #include <algorithm>
 
