@@ -1,21 +1,19 @@
 #include <fluxburst/client.hpp>
 
 #include <fluxburst/error.hpp>
-#include "logger.hpp"
 #include <fluxburst/plugin.hpp>
+#include "logger.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
-#include <dlfcn.h>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <fluxburst/config.hpp>
-#include "closest_match.hpp"
-#include "loader.hpp"
+#include "empty_queue.hpp"
+#include "plugin_registry.hpp"
 
 #include "burst_cycle.hpp"
 #include "plugin_call.hpp"
@@ -28,9 +26,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// An address inside this library, for dladdr.
-void locate_self() {}
-
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -39,39 +34,15 @@ double seconds_since(Clock::time_point start) {
 
 struct Client::Impl {
     std::shared_ptr<JobQueue> queue;
-    std::vector<std::string> extra_dirs;
-    bool search_installed = true;
-    std::vector<std::unique_ptr<loader::Loaded>> loaded;
+    PluginRegistry registry;  // the search path, the plugins loaded or added
     Selector selector = selectors::burstable();
     Ordering ordering = ordering::in_order();
-    std::chrono::milliseconds probe_timeout{5000};
 
-    loader::Found find(const std::string& name, const std::vector<std::string>& dirs) const {
-        std::vector<loader::Found> found = loader::scan(dirs, nullptr);
-        for (const auto& f : found) {
-            if (f.name == name) return f;
-        }
-        std::vector<std::string> names;
-        for (const auto& f : found) names.push_back(f.name);
-        std::string msg =
-            fmt::format("unknown plugin '{}': no libfluxburst_{}.so in {}", name, name,
-                        dirs.empty() ? "(no directories)" : text::join(dirs, ":"));
-        std::string close = closest_match(name, names);
-        if (!close.empty()) msg += fmt::format("; did you mean '{}'?", close);
-        msg += names.empty() ? "; no plugins were found (set FLUXBURST_PLUGIN_PATH)"
-                             : fmt::format("; available: {}", text::join(names, ", "));
-        throw PluginError(msg);
-    }
-
-    std::vector<BurstPlugin*> plugin_list() const {
-        std::vector<BurstPlugin*> out;
-        for (const auto& l : loaded) out.push_back(&l->plugin());
-        return out;
-    }
+    std::vector<BurstPlugin*> plugin_list() const { return registry.plugins(); }
 };
 
 Client::Client(std::shared_ptr<JobQueue> queue) : impl_(std::make_unique<Impl>()) {
-    impl_->queue = queue ? std::move(queue) : std::make_shared<MockQueue>();
+    impl_->queue = queue ? std::move(queue) : std::make_shared<EmptyQueue>();
 }
 
 Client::~Client() = default;
@@ -92,94 +63,67 @@ std::shared_ptr<JobQueue> Client::shared_queue() const {
 }
 
 void Client::add_plugin_dir(const std::string& dir) {
-    impl_->extra_dirs.push_back(dir);
+    impl_->registry.add_dir(dir);
 }
 
 void Client::set_search_installed_dir(bool search) {
-    impl_->search_installed = search;
+    impl_->registry.set_search_installed(search);
 }
 
 std::string Client::installed_plugin_dir() {
-    // Relative to where this libfluxburst.so is, so that an installed tree can be
-    // moved (and the build tree, which mirrors it, works without configuration).
-    Dl_info info{};
-    if (::dladdr(reinterpret_cast<void*>(&locate_self), &info) && info.dli_fname) {
-        std::string lib = info.dli_fname;
-        auto slash = lib.rfind('/');
-        if (slash != std::string::npos) return lib.substr(0, slash) + "/fluxburst/plugins";
-    }
-    return FLUXBURST_INSTALLED_PLUGIN_DIR;
+    return PluginRegistry::installed_dir();
 }
 
 std::vector<std::string> Client::plugin_dirs() const {
-    std::vector<std::string> dirs;
-    if (const char* env = std::getenv("FLUXBURST_PLUGIN_PATH")) {
-        for (const auto& d : text::split(env, ':'))
-            if (!d.empty()) dirs.push_back(d);
-    }
-    dirs.insert(dirs.end(), impl_->extra_dirs.begin(), impl_->extra_dirs.end());
-    if (impl_->search_installed) dirs.push_back(installed_plugin_dir());
-    return dirs;
+    return impl_->registry.dirs();
 }
 
 std::vector<PluginDescription> Client::discover() const {
-    std::vector<PluginDescription> out;
-    std::vector<loader::Found> found = loader::scan(plugin_dirs(), &out);
-    for (auto& d : loader::probe(found, impl_->probe_timeout)) out.push_back(std::move(d));
-    return out;
+    return impl_->registry.discover();
 }
 
 std::vector<std::string> Client::plugin_names() const {
-    std::vector<std::string> names;
-    for (const auto& f : loader::scan(plugin_dirs(), nullptr)) names.push_back(f.name);
-    return names;
+    return impl_->registry.names();
 }
 
 PluginDescription Client::describe(const std::string& name) const {
-    return loader::describe(impl_->find(name, plugin_dirs()));
+    return impl_->registry.describe(name);
 }
 
 PluginDescription Client::probe(const std::string& name) const {
-    return loader::probe({impl_->find(name, plugin_dirs())}, impl_->probe_timeout).at(0);
+    return impl_->registry.probe(name);
 }
 
 void Client::set_probe_timeout(std::chrono::milliseconds timeout) {
-    impl_->probe_timeout = timeout;
+    impl_->registry.set_probe_timeout(timeout);
 }
 
 std::chrono::milliseconds Client::probe_timeout() const {
-    return impl_->probe_timeout;
+    return impl_->registry.probe_timeout();
 }
 
 BurstPlugin& Client::load(const std::string& name, const nlohmann::json& params,
                           const nlohmann::json& overrides) {
-    if (plugin(name))
-        throw PluginError(
-            fmt::format("plugin '{}' is already loaded; a plugin can be loaded once "
-                        "per client",
-                        name));
-    loader::Found f = impl_->find(name, plugin_dirs());
-    auto loaded = loader::load(f, params, overrides);
-    BurstPlugin& p = loaded->plugin();
-    logger()->info("loaded plugin '{}' {} from {}", name, loaded->description.version, f.path);
-    impl_->loaded.push_back(std::move(loaded));
-    return p;
+    return impl_->registry.load(name, params, overrides);
+}
+
+BurstPlugin& Client::add_linked(const std::string& name, const ParamSchema& schema,
+                                const PluginFactory& create, const nlohmann::json& params,
+                                const nlohmann::json& overrides) {
+    return impl_->registry.add(name, schema, create, params, overrides);
 }
 
 nlohmann::json Client::resolve_params(const std::string& name, const nlohmann::json& params,
                                       const nlohmann::json& overrides) const {
-    return loader::resolve_params(impl_->find(name, plugin_dirs()), params, overrides);
+    return impl_->registry.resolve_params(name, params, overrides);
 }
 
 std::vector<BurstPlugin*> Client::plugins() const {
-    return impl_->plugin_list();
+    return impl_->registry.plugins();
 }
 
 BurstPlugin* Client::plugin(const std::string& name) const {
-    for (const auto& l : impl_->loaded) {
-        if (l->plugin().name() == name) return &l->plugin();
-    }
-    return nullptr;
+    return impl_->registry.plugin(name);
 }
 
 void Client::set_selector(Selector selector) {

@@ -112,6 +112,21 @@ Opened open_plugin(const Found& found) {
     return o;
 }
 
+// Call validate(); throws PluginRefusedError with its reason (or its exception).
+void check_validate(BurstPlugin& plugin, const std::string& name, const std::string& where) {
+    std::optional<std::string> refusal;
+    try {
+        refusal = plugin.validate();
+    } catch (const std::exception& e) {
+        refusal = std::string("validate() threw: ") + e.what();
+    } catch (...) {
+        refusal = "validate() threw an unknown exception";
+    }
+    if (refusal)
+        throw PluginRefusedError(
+            fmt::format("plugin '{}' ({}): validate() refused: {}", name, where, *refusal));
+}
+
 }  // namespace
 
 std::vector<Found> scan(const std::vector<std::string>& dirs,
@@ -238,17 +253,47 @@ std::unique_ptr<Loaded> load(const Found& found, const nlohmann::json& params,
     detail::PluginAccess::attach(*instance, found.name, Params(values));
     auto loaded = std::make_unique<Loaded>(o.handle, instance, destroy);
     loaded->description = o.description;
-    std::optional<std::string> refusal;
+    check_validate(*instance, found.name, found.path);
+    return loaded;
+}
+
+namespace {
+void delete_linked(BurstPlugin* plugin) {
+    delete plugin;
+}
+}  // namespace
+
+std::unique_ptr<Loaded> load_linked(const std::string& name, const ParamSchema& schema,
+                                    const LinkedFactory& create, const nlohmann::json& params,
+                                    const nlohmann::json& overrides) {
+    const std::string where = "linked into the program";
+    auto fail = [&](const std::string& why) {
+        return PluginError(fmt::format("plugin '{}' ({}): {}", name, where, why));
+    };
+    if (name.empty()) throw fail("its name is empty; give Client::add a name");
+    ParamSchema checked;
     try {
-        refusal = instance->validate();
-    } catch (const std::exception& e) {
-        refusal = std::string("validate() threw: ") + e.what();
-    } catch (...) {
-        refusal = "validate() threw an unknown exception";
+        // The same checks as a plugin file's schema gets (types, defaults).
+        checked = schema_from_json(schema_to_json(schema), name);
+    } catch (const ParamError& e) {
+        throw fail(e.what());
     }
-    if (refusal)
-        throw PluginRefusedError(fmt::format("plugin '{}' ({}): validate() refused: {}", found.name,
-                                             found.path, *refusal));
+    nlohmann::json values = merge_params(name, checked, params, overrides);
+    std::unique_ptr<BurstPlugin> instance;
+    try {
+        instance = create(Params(values));
+    } catch (const std::exception& e) {
+        throw fail(std::string("init threw: ") + e.what());
+    } catch (...) {
+        throw fail("init threw an unknown exception");
+    }
+    if (!instance) throw fail("init returned null (the plugin could not be created)");
+    detail::PluginAccess::attach(*instance, name, Params(values));
+    auto loaded = std::make_unique<Loaded>(nullptr, instance.release(), &delete_linked);
+    loaded->description.name = name;
+    loaded->description.path = "(" + where + ")";
+    loaded->description.parameters = checked;
+    check_validate(loaded->plugin(), name, where);
     return loaded;
 }
 

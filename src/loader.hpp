@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,16 @@ private:
 /// the plugin and the file.
 std::unique_ptr<Loaded> load(const Found& found, const nlohmann::json& params,
                              const nlohmann::json& overrides);
+
+/// Makes the instance of a plugin class linked into the program (Client::add).
+using LinkedFactory = std::function<std::unique_ptr<BurstPlugin>(const Params&)>;
+
+/// Check, initialise and validate a plugin class linked into the program, as load()
+/// does a file's: its schema, the merged parameters, `create`, validate(). Throws
+/// PluginError / ParamError naming the plugin "(linked into the program)".
+std::unique_ptr<Loaded> load_linked(const std::string& name, const ParamSchema& schema,
+                                    const LinkedFactory& create, const nlohmann::json& params,
+                                    const nlohmann::json& overrides);
 
 /// The validated parameters `load` would give the plugin (no init).
 nlohmann::json resolve_params(const Found& found, const nlohmann::json& params,

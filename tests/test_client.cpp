@@ -38,7 +38,7 @@ json job(fluxburst::JobId id, int nodes, bool burstable = true) {
 }  // namespace
 
 TEST_CASE("the embedded default: mock queue, mock plugin, one cycle") {
-    Client c = client_with(nullptr);
+    Client c = client_with(std::make_shared<fluxburst::MockQueue>());
     c.load("mock");
     auto report = c.run_burst();
     CHECK(report.queue == "mock queue");
@@ -227,7 +227,7 @@ TEST_CASE("an ordering may leave plugins out, foreign pointers are ignored") {
 }
 
 TEST_CASE("no plugins loaded: selected jobs are unmatched with the reason") {
-    Client c = client_with(nullptr);
+    Client c = client_with(std::make_shared<fluxburst::MockQueue>());
     auto report = c.run_burst();
     REQUIRE(report.unmatched.size() == 1);
     CHECK(report.unmatched[0].reasons == std::vector<std::string>{"no plugins are loaded"});
@@ -309,7 +309,7 @@ TEST_CASE("plan_burst decides without marking or running") {
 }
 
 TEST_CASE("request_burst asks one plugin for a size") {
-    Client c = client_with(nullptr);
+    Client c = client_with(std::make_shared<fluxburst::MockQueue>());
     c.load("alpha", {{"label", "a"}});
     auto report = c.request_burst("alpha", 3);
     REQUIRE(report.plugins.size() == 1);

@@ -9,7 +9,8 @@
 
 int main(int argc, char** argv) {
     try {
-        fluxburst::Client client;  // MockQueue with the sample burstable job
+        // A queue holding the sample burstable job (a Client without one reads none).
+        fluxburst::Client client(std::make_shared<fluxburst::MockQueue>());
 
         std::cout << "plugins found:\n";
         for (const auto& d : client.discover())

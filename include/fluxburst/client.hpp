@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -18,13 +20,12 @@
 #include <fluxburst/export.hpp>
 #include <fluxburst/ordering.hpp>
 #include <fluxburst/params.hpp>
+#include <fluxburst/plugin.hpp>
 #include <fluxburst/queue.hpp>
 #include <fluxburst/report.hpp>
 #include <fluxburst/selectors.hpp>
 
 namespace fluxburst {
-
-class BurstPlugin;
 
 /// A plugin found on the search path, described without initialising it.
 struct PluginDescription {
@@ -41,7 +42,9 @@ struct PluginDescription {
 
 class FLUXBURST_API Client {
 public:
-    /// A client reading jobs from `queue` (a MockQueue with the sample job when null).
+    /// A client reading jobs from `queue`; without one (null), from an empty queue
+    /// ("no queue"): a cycle then sees no job and runs no plugin. (The sample job is
+    /// MockQueue's: pass std::make_shared<MockQueue>() for it.)
     explicit Client(std::shared_ptr<JobQueue> queue = nullptr);
     ~Client();
     Client(Client&&) noexcept;
@@ -97,6 +100,35 @@ public:
     BurstPlugin& load(const std::string& name,
                       const nlohmann::json& params = nlohmann::json::object(),
                       const nlohmann::json& overrides = nullptr);
+
+    /// Add a plugin class compiled into the program (as LLVM links pass plugins
+    /// statically): no file is searched or opened. As load() does for a file: the
+    /// parameters are merged and checked against T::parameters() (defaults <
+    /// `params` < FLUXBURST_<NAME>_<KEY>, else FLUXBURST_<KEY> < `overrides`), T is
+    /// constructed (from `const Params&` when it has that constructor), validate() is
+    /// called; it then takes part in cycles in load order. Names are shared with
+    /// loaded plugins. Throws PluginError, PluginRefusedError or ParamError naming
+    /// the plugin "(linked into the program)".
+    template <class T>
+    T& add(const std::string& name, const nlohmann::json& params = nlohmann::json::object(),
+           const nlohmann::json& overrides = nullptr) {
+        static_assert(std::is_base_of_v<BurstPlugin, T>,
+                      "Client::add<T>: T must derive from fluxburst::BurstPlugin");
+        PluginFactory create = [](const Params& values) -> std::unique_ptr<BurstPlugin> {
+            if constexpr (std::is_constructible_v<T, const Params&>)
+                return std::make_unique<T>(values);
+            else
+                return std::make_unique<T>();
+        };
+        return static_cast<T&>(add_linked(name, T::parameters(), create, params, overrides));
+    }
+
+    /// What add<T> uses: `create` makes the instance from the merged parameters.
+    using PluginFactory = std::function<std::unique_ptr<BurstPlugin>(const Params&)>;
+    BurstPlugin& add_linked(const std::string& name, const ParamSchema& schema,
+                            const PluginFactory& create,
+                            const nlohmann::json& params = nlohmann::json::object(),
+                            const nlohmann::json& overrides = nullptr);
 
     /// The parameters load() would give plugin `name`, without loading it.
     nlohmann::json resolve_params(const std::string& name,
