@@ -70,9 +70,11 @@ FLUXBURST_API nlohmann::json list_id_request(std::uint64_t id,
 FLUXBURST_API nlohmann::json parse_list_id_response(const std::string& payload);
 
 /// The job-manager.memo request (RFC 21) recording that `plugin` took job `id`:
-/// annotations.user.fluxburst = {"plugin": plugin, "time": time}. With an empty
-/// plugin, the request that removes the memo again.
-FLUXBURST_API nlohmann::json memo_request(std::uint64_t id, const std::string& plugin, double time);
+/// annotations.user.fluxburst = {"plugin": plugin, "time": time}, plus
+/// "controller": controller when given (who marked it). With an empty plugin,
+/// the request that removes the memo again.
+FLUXBURST_API nlohmann::json memo_request(std::uint64_t id, const std::string& plugin, double time,
+                                          const std::string& controller = "");
 
 /// The ranks of an RFC 20 R object (the union of its R_lite entries).
 FLUXBURST_API std::vector<std::int64_t> ranks_of_R(const nlohmann::json& R);
