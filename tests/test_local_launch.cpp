@@ -6,7 +6,12 @@
 #include <fluxburst/error.hpp>
 #include <fluxburst/flux.hpp>
 
-#include "../plugins/local/local_launch.hpp"
+#include "../plugins/local/command_runner.hpp"
+#include "../plugins/local/launch_state.hpp"
+#include "../plugins/local/local_config.hpp"
+#include "../plugins/local/node_plan.hpp"
+#include "../plugins/local/setup_files.hpp"
+#include "../plugins/local/templates.hpp"
 #include "test_support.hpp"
 
 namespace local = fluxburst::local;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "../../plugins/local/local_launch.hpp"
+#include "../../plugins/local/command_runner.hpp"
 
 namespace test {
 
