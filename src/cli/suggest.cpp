@@ -1,6 +1,6 @@
 #include "suggest.hpp"
 
-#include <fluxburst/suggest.hpp>
+#include "closest_match.hpp"
 
 namespace fluxburst::cli {
 
