@@ -3,7 +3,6 @@
 #include "burst_cycle.hpp"
 
 #include <fluxburst/error.hpp>
-#include <fluxburst/log.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "logger.hpp"
 #include "plugin_call.hpp"
 #include "selector_summary.hpp"
 

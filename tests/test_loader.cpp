@@ -258,6 +258,7 @@ TEST_CASE("an unreadable plugin directory is reported and the others still work"
     for (const auto& d : found) broken += d.ok() ? 0 : 1;
     CHECK(broken >= 5);
     c.load("mock");
+    c.set_queue(std::make_shared<fluxburst::MockQueue>());  // the sample burstable job
     CHECK(c.run_burst().plugins.at(0).ok);
     ::chmod(bad.c_str(), 0700);
 }
