@@ -6,14 +6,17 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <set>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "job_params.hpp"
 #include "logger.hpp"
 #include "plugin_call.hpp"
 #include "selector_summary.hpp"
+#include "text.hpp"
 
 namespace fluxburst::detail {
 
@@ -55,6 +58,7 @@ private:
     struct Accepted {
         BurstPlugin* plugin;
         JobPtr job;
+        nlohmann::json job_params;  // its per-job parameter values for the plugin
     };
 
     // 1-2. Read the queue one job at a time: judge it, and place a selected job
@@ -122,16 +126,33 @@ private:
         std::vector<std::string> reasons;
         std::vector<BurstPlugin*> order = offer_order(*job, reasons);
         BurstPlugin* taker = nullptr;
+        nlohmann::json taker_params;
         std::set<BurstPlugin*> offered;
+        std::size_t option_errors = 0;
         for (BurstPlugin* p : order) {
             if (!known_.count(p) || !offered.insert(p).second) continue;  // foreign or repeated
+            nlohmann::json values;
+            try {
+                values = job_params_for(*p, *job);  // burst options it cannot take: next
+            } catch (const ParamError& e) {
+                ++option_errors;
+                reasons.push_back(e.what());
+                continue;
+            }
             if (offer(*p, *job, reasons)) {
                 taker = p;
+                taker_params = std::move(values);
                 break;
             }
         }
         if (taker) {
-            accept(job, *taker);
+            accept(job, *taker, std::move(taker_params));
+            return;
+        }
+        if (skipped_for_options(option_errors, offered.size())) {
+            std::string why = text::join(reasons, "; ");
+            log_->warn("{}: job {} skipped: {}", report_.queue, job_ref(job->id()), why);
+            report_.skipped.push_back(Skipped{job_ref(job->id()), std::move(why)});
             return;
         }
         if (plugins_.empty())
@@ -157,11 +178,11 @@ private:
         return false;
     }
 
-    void accept(const JobPtr& job, BurstPlugin& taker) {
+    void accept(const JobPtr& job, BurstPlugin& taker, nlohmann::json job_params) {
         report_.assignments.push_back(
             Assignment{job->id(), job->name(), job->nodes(), job->tasks(), taker.name()});
         if (!commit_) return;
-        accepted_.push_back(Accepted{&taker, job});
+        accepted_.push_back(Accepted{&taker, job, std::move(job_params)});
         queue_.mark_early(JobMark{job->id(), taker.name()});  // overlaps the listing
     }
 
@@ -175,20 +196,31 @@ private:
         report_.timings.mark = seconds_since(t0);
     }
 
-    // 4. Run every plugin that accepted jobs, in load order.
+    // 4. Run every plugin that accepted jobs, in load order: one run() per distinct
+    // set of per-job parameter values (in the order first asked).
     void run_plugins() {
         auto t0 = Clock::now();
         for (BurstPlugin* p : plugins_) {
-            BurstRequest request;
+            std::vector<BurstRequest> requests;
             for (const auto& a : accepted_) {
                 if (a.plugin != p) continue;
-                request.jobs.push_back(a.job);
-                request.nodes = std::max(request.nodes, a.job->nodes());
-                request.tasks = std::max(request.tasks, a.job->tasks());
+                auto it = std::find_if(requests.begin(), requests.end(), [&](const BurstRequest& r) {
+                    return r.job_params == a.job_params;
+                });
+                if (it == requests.end()) {
+                    requests.emplace_back();
+                    it = std::prev(requests.end());
+                    it->job_params = a.job_params;
+                    it->params = burst_params(*p, a.job_params);
+                }
+                it->jobs.push_back(a.job);
+                it->nodes = std::max(it->nodes, a.job->nodes());
+                it->tasks = std::max(it->tasks, a.job->tasks());
             }
-            if (request.jobs.empty()) continue;
-            report_.plugins.push_back(call_plugin(*p, "run", request.jobs.size(), request.nodes,
-                                                  [&] { return p->run(request); }));
+            for (const auto& request : requests)
+                report_.plugins.push_back(call_plugin(*p, "run", request.jobs.size(),
+                                                      request.nodes,
+                                                      [&] { return p->run(request); }));
         }
         report_.timings.run = seconds_since(t0);
     }

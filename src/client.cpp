@@ -186,6 +186,7 @@ BurstReport Client::request_burst(const std::string& name, std::int64_t nodes, s
     BurstRequest request;
     request.nodes = nodes;
     request.tasks = tasks > 0 ? tasks : nodes;
+    request.params = p->params();
     report.plugins.push_back(call_plugin(*p, "request", 0, nodes, [&] { return p->run(request); }));
     report.timings.run = report.timings.total = seconds_since(start);
     return report;

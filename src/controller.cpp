@@ -53,10 +53,6 @@ SteadyClock::duration seconds(double s) {
     return std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(s));
 }
 
-BurstProgress burst_progress(BurstPlugin&) {
-    return BurstProgress::Up;
-}
-
 BurstSizing burst_sizing_from_name(const std::string& name) {
     if (name == "largest") return BurstSizing::LargestJob;
     if (name == "sum") return BurstSizing::SumOfJobs;

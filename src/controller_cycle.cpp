@@ -13,7 +13,9 @@
 #include <spdlog/spdlog.h>
 
 #include "controller_impl.hpp"
+#include "job_params.hpp"
 #include "plugin_call.hpp"
+#include "text.hpp"
 
 namespace fluxburst {
 
@@ -30,8 +32,10 @@ std::int64_t plugin_limit(const BurstPlugin& p) {
     return std::numeric_limits<std::int64_t>::max();
 }
 
-// The jobs a plugin took in this cycle and the burst they make.
+// The jobs a plugin took in this cycle with the same per-job parameter values,
+// and the burst they make.
 struct Taken {
+    nlohmann::json job_params = nlohmann::json::object();
     std::vector<JobPtr> jobs;
     std::int64_t sum_nodes = 0, sum_tasks = 0;
     std::int64_t nodes = 0, tasks = 0;  // the burst's size under the policy
@@ -86,7 +90,8 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
         bursts_left =
             policy.max_bursts_per_window - static_cast<std::int64_t>(recent_bursts.size());
 
-    std::map<BurstPlugin*, Taken> taken;
+    // By plugin, then by per-job parameter values (as JSON text): each is one burst.
+    std::map<std::pair<BurstPlugin*, std::string>, Taken> taken;
     std::unordered_set<JobId> seen;
     std::map<BurstPlugin*, ScheduleFailures> schedule_failures;
     double schedule_seconds = 0;
@@ -121,21 +126,40 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
         }
         BurstPlugin* taker = nullptr;
         std::set<BurstPlugin*> offered;
+        std::size_t option_errors = 0;
         for (BurstPlugin* p : order) {
             if (!tracks.count(p) || tracks[p]->backed_off(now) || !offered.insert(p).second)
                 continue;  // foreign, held or repeated
-            Taken& t = taken[p];
-            Sized s = size_with(policy.sizing, *p, t, nodes, tasks);
-            std::int64_t plugin_live = tracks[p]->nodes();
-            if (policy.max_plugin_nodes_in_flight > 0 &&
-                plugin_live + s.nodes > policy.max_plugin_nodes_in_flight) {
-                reasons.push_back(fmt::format(
-                    "{}: over max_plugin_nodes_in_flight ({} in flight + a burst of {} > {})",
-                    p->name(), plugin_live, s.nodes, policy.max_plugin_nodes_in_flight));
+            nlohmann::json values;
+            try {
+                values = job_params_for(*p, *job);  // burst options it cannot take: next
+            } catch (const ParamError& e) {
+                ++option_errors;
+                reasons.push_back(e.what());
                 continue;
             }
-            std::int64_t cycle_nodes = 0;
-            for (const auto& [q, other] : taken) cycle_nodes += q == p ? s.nodes : other.nodes;
+            auto key = std::make_pair(p, values.dump());
+            auto found = taken.find(key);
+            Taken fresh;
+            const Taken& current = found == taken.end() ? fresh : found->second;
+            Sized s = size_with(policy.sizing, *p, current, nodes, tasks);
+            std::int64_t plugin_live = tracks[p]->nodes(), plugin_cycle = 0, cycle_nodes = 0;
+            for (const auto& [k, other] : taken) {
+                std::int64_t n = k == key ? s.nodes : other.nodes;
+                cycle_nodes += n;
+                if (k.first == p) plugin_cycle += n;
+            }
+            if (found == taken.end()) {
+                cycle_nodes += s.nodes;
+                plugin_cycle += s.nodes;
+            }
+            if (policy.max_plugin_nodes_in_flight > 0 &&
+                plugin_live + plugin_cycle > policy.max_plugin_nodes_in_flight) {
+                reasons.push_back(fmt::format(
+                    "{}: over max_plugin_nodes_in_flight ({} in flight + {} in this cycle > {})",
+                    p->name(), plugin_live, plugin_cycle, policy.max_plugin_nodes_in_flight));
+                continue;
+            }
             if (policy.max_nodes_in_flight > 0 &&
                 total_nodes + cycle_nodes > policy.max_nodes_in_flight) {
                 reasons.push_back(fmt::format(
@@ -143,10 +167,8 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
                     p->name(), total_nodes, cycle_nodes, policy.max_nodes_in_flight));
                 continue;
             }
-            if (t.jobs.empty()) {
-                std::int64_t starting = 0;
-                for (const auto& [q, other] : taken) starting += other.jobs.empty() ? 0 : 1;
-                if (starting >= bursts_left) {
+            if (found == taken.end()) {  // a burst more in this cycle
+                if (static_cast<std::int64_t>(taken.size()) >= bursts_left) {
                     reasons.push_back(fmt::format("{}: max_bursts_per_window reached ({} in {})",
                                                   p->name(), policy.max_bursts_per_window,
                                                   policy.burst_window));
@@ -156,6 +178,8 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
             try {
                 if (p->schedule(*job)) {
                     taker = p;
+                    Taken& t = taken[key];
+                    t.job_params = std::move(values);
                     t.jobs.push_back(job);
                     t.sum_nodes += nodes;
                     t.sum_tasks += tasks;
@@ -166,17 +190,19 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
                 reasons.push_back(p->name() + ": declined");
             } catch (const std::exception& e) {
                 auto& f = schedule_failures[p];
-                if (f.count++ == 0) f.first = fmt::format("job {}: {}", job_id_f58(id), e.what());
+                if (f.count++ == 0) f.first = fmt::format("{}: {}", job_label(id), e.what());
                 reasons.push_back(fmt::format("{}: schedule threw: {}", p->name(), e.what()));
             } catch (...) {
                 auto& f = schedule_failures[p];
-                if (f.count++ == 0) f.first = fmt::format("job {}: unknown exception", job_id_f58(id));
+                if (f.count++ == 0) f.first = job_label(id) + ": unknown exception";
                 reasons.push_back(p->name() + ": schedule threw an unknown exception");
             }
         }
         if (taker) {
-            report.assignments.push_back(
-                Assignment{id, job->name(), nodes, tasks, taker->name()});
+            report.assignments.push_back(Assignment{id, job->name(), nodes, tasks, taker->name()});
+        } else if (skipped_for_options(option_errors, offered.size())) {
+            // Its burst options are what no plugin takes: the job's to fix.
+            report.skipped.push_back(Skipped{job_ref(id), text::join(reasons, "; ")});
         } else {
             if (plugins.empty())
                 reasons.push_back("no plugins are loaded");
@@ -237,8 +263,8 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
         std::chrono::duration<double>(SteadyClock::now() - t_start).count() - schedule_seconds;
 
     std::vector<JobMark> marks;
-    for (const auto& [p, t] : taken)
-        for (const auto& job : t.jobs) marks.push_back(JobMark{job->id(), p->name()});
+    for (const auto& [k, t] : taken)
+        for (const auto& job : t.jobs) marks.push_back(JobMark{job->id(), k.first->name()});
     log->info("{}: {} jobs read, {} selected, {} accepted, {} skipped", report.queue,
               report.jobs_seen, report.selected.size(), marks.size(), report.skipped.size());
     if (marks.empty()) {
@@ -251,40 +277,46 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
     queue->mark_scheduled(marks);  // QueueError: nothing marked, nothing run
     report.timings.mark = std::chrono::duration<double>(SteadyClock::now() - t_mark).count();
 
-    // Run each plugin that took jobs, in load order.
+    // Run each plugin that took jobs, in load order, once per set of per-job values.
     auto t_run = SteadyClock::now();
     for (auto& track : plugins) {
-        auto it = taken.find(track.plugin);
-        if (it == taken.end() || it->second.jobs.empty()) continue;
-        Taken& t = it->second;
-        BurstRequest request;
-        request.jobs = t.jobs;
-        request.nodes = t.nodes;
-        request.tasks = t.tasks;
-        recent_bursts.push_back(now);
-        PluginOutcome out = call_plugin(*track.plugin, "run", t.jobs.size(), t.nodes,
-                                        [&] { return track.plugin->run(request); });
-        bool ok = out.ok;
-        std::string error = out.error;
-        report.plugins.push_back(std::move(out));
-        if (!ok) {
-            burst_failed(track, now, "run() failed: " + error, t.jobs);
-            continue;
+        for (auto it = taken.lower_bound({track.plugin, std::string()});
+             it != taken.end() && it->first.first == track.plugin; ++it) {
+            Taken& t = it->second;
+            BurstRequest request;
+            request.jobs = t.jobs;
+            request.nodes = t.nodes;
+            request.tasks = t.tasks;
+            request.job_params = t.job_params;
+            request.params = burst_params(*track.plugin, t.job_params);
+            recent_bursts.push_back(now);
+            PluginOutcome out = call_plugin(*track.plugin, "run", t.jobs.size(), t.nodes,
+                                            [&] { return track.plugin->run(request); });
+            bool ok = out.ok;
+            std::string error = out.error;
+            report.plugins.push_back(std::move(out));
+            if (!ok) {
+                burst_failed(track, now, "run() failed: " + error, t.jobs);
+                continue;
+            }
+            // Starting until the plugin's progress() says it is up (asked at once, in
+            // check_starting, after this cycle); its jobs are kept until then, to give
+            // them back if it never comes up.
+            LiveBurst burst;
+            burst.nodes = t.nodes;
+            burst.started = now;
+            burst.up = false;
+            burst.pending = t.jobs;
+            std::vector<JobId> ids;
+            for (const auto& job : t.jobs) {
+                ids.push_back(job->id());
+                track.active.insert(ids.back());
+            }
+            track.bursts.push_back(std::move(burst));
+            track.idle_since.reset();
+            follows_jobs = queue->follow(ids, true);
+            state_dirty = true;
         }
-        LiveBurst burst;
-        burst.nodes = t.nodes;
-        burst.started = now;
-        burst.up = true;  // a plugin that reports no progress is up once run() returns
-        std::vector<JobId> ids;
-        for (const auto& job : t.jobs) {
-            ids.push_back(job->id());
-            track.active.insert(ids.back());
-        }
-        track.bursts.push_back(std::move(burst));
-        track.idle_since.reset();
-        track.failures = 0;
-        follows_jobs = queue->follow(ids, true);
-        state_dirty = true;
     }
     report.timings.run = std::chrono::duration<double>(SteadyClock::now() - t_run).count();
     report.timings.total = std::chrono::duration<double>(SteadyClock::now() - t_start).count();

@@ -19,11 +19,6 @@ namespace fluxburst {
 using SteadyClock = std::chrono::steady_clock;
 using TimePoint = SteadyClock::time_point;
 
-/// How a plugin's latest burst is coming along.
-enum class BurstProgress { Unknown, Starting, Up, Failed };
-/// The plugin's own report; Up for plugins that report nothing.
-BurstProgress burst_progress(BurstPlugin& plugin);
-
 /// Seconds as a steady-clock duration.
 SteadyClock::duration seconds(double s);
 

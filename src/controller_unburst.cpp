@@ -60,27 +60,29 @@ void Controller::Impl::check_starting(TimePoint now, std::vector<BurstReport>& r
                 continue;
             }
             std::optional<std::string> failed;
+            BurstProgress progress = BurstProgress::Starting;
             try {
-                switch (burst_progress(*t.plugin)) {
-                    case BurstProgress::Up:
-                        it->up = true;
-                        it->pending.clear();
-                        it->pending.shrink_to_fit();
-                        t.failures = 0;
-                        changed = true;
-                        logger()->info("plugin '{}': its burst of {} node(s) is up",
-                                       t.plugin->name(), it->nodes);
-                        break;
-                    case BurstProgress::Failed:
-                        failed = "the plugin reports that its burst failed";
-                        break;
-                    default:
-                        if (now - it->started >= seconds(options.policy.up_timeout))
-                            failed = fmt::format("its burst of {} node(s) was not up after {} s",
-                                                 it->nodes, options.policy.up_timeout);
-                }
+                progress = t.plugin->progress();
             } catch (const std::exception& e) {
-                failed = std::string("progress() threw: ") + e.what();
+                // Unknown for now: still starting, the up timeout bounds it.
+                logger()->warn("plugin '{}': progress() threw: {}", t.plugin->name(), e.what());
+            } catch (...) {
+                logger()->warn("plugin '{}': progress() threw an unknown exception",
+                               t.plugin->name());
+            }
+            if (progress == BurstProgress::Up) {
+                it->up = true;
+                it->pending.clear();
+                it->pending.shrink_to_fit();
+                t.failures = 0;
+                changed = true;
+                logger()->info("plugin '{}': its burst of {} node(s) is up", t.plugin->name(),
+                               it->nodes);
+            } else if (progress == BurstProgress::Failed) {
+                failed = "the plugin reports that its burst failed";
+            } else if (now - it->started >= seconds(options.policy.up_timeout)) {
+                failed = fmt::format("its burst of {} node(s) was not up after {} s (up_timeout)",
+                                     it->nodes, options.policy.up_timeout);
             }
             if (!failed) {
                 ++it;

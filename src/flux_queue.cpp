@@ -89,6 +89,35 @@ struct FluxQueue::Impl {
         if (channel) channel->read();
     }
 
+    // The ids of every job that has not ended (one job-list.list, no attributes).
+    std::unordered_set<JobId> active_ids() {
+        flux_session::Session session(h);
+        proto::JobListReader reader;
+        std::unordered_set<JobId> out;
+        const int active =
+            proto::STATE_NEW | proto::STATES_PENDING | proto::STATE_RUN | proto::STATE_CLEANUP;
+        session.send(
+            "job-list.list", proto::list_request(active, {}).dump(),
+            options.streaming ? FLUX_RPC_STREAMING : 0, [&](const flux_session::Response& r) {
+                try {
+                    if (!r.ok()) {
+                        reader.on_error(r.errnum, r.error);  // throws unless the stream ended
+                        return false;
+                    }
+                    for (const auto& job : reader.on_response(std::string(r.payload))) {
+                        auto id = job.find("id");
+                        if (id != job.end() && id->is_number_unsigned())
+                            out.insert(id->get<JobId>());
+                    }
+                } catch (const QueueError& e) {
+                    throw QueueError(fmt::format("{}: listing active jobs: {}", where(), e.what()));
+                }
+                return !reader.done();
+            });
+        if (!session.run(options.timeout)) timed_out("listing active jobs", session.in_flight());
+        return out;
+    }
+
     // job-list.list-id of each id (attributes `attrs`), all in flight within the
     // window; `answer` gets each job, `gone` each id job-list does not know.
     void list_ids(const std::vector<JobId>& ids, const std::vector<std::string>& attrs,
@@ -675,6 +704,14 @@ std::unique_ptr<QueueClaim> FluxQueue::claim(const std::string& holder) {
 
 std::vector<JobId> FluxQueue::finished_jobs(const std::vector<JobId>& ids) {
     std::vector<JobId> out;
+    if (ids.size() > impl_->options.window) {
+        // Many served jobs: one listing of the active jobs' ids (a served job not
+        // in it ended, or was purged) costs far less than a request per job.
+        std::unordered_set<JobId> active = impl_->active_ids();
+        for (JobId id : ids)
+            if (!active.count(id)) out.push_back(id);
+        return out;
+    }
     impl_->list_ids(
         ids, {"state"},
         [&](JobId id, const nlohmann::json& job) {

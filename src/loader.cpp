@@ -249,8 +249,9 @@ std::unique_ptr<Loaded> load(const Found& found, const nlohmann::json& params,
         if (err[0]) throw fail(std::string("init threw: ") + err);
         throw fail("init returned null (the plugin could not be created)");
     }
-    // Plugins built with the macro attach themselves; make sure of it for others.
-    detail::PluginAccess::attach(*instance, found.name, Params(values));
+    // Plugins built with the macro attach themselves; make sure of it for others
+    // (the schema as the plugin's info declared it: what per-job values are checked by).
+    detail::PluginAccess::attach(*instance, found.name, Params(values), o.description.parameters);
     auto loaded = std::make_unique<Loaded>(o.handle, instance, destroy);
     loaded->description = o.description;
     check_validate(*instance, found.name, found.path);

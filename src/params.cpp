@@ -163,7 +163,8 @@ nlohmann::json schema_to_json(const ParamSchema& schema) {
                        {"type", to_string(spec.type)},
                        {"default", spec.default_value},
                        {"required", spec.required},
-                       {"help", spec.help}});
+                       {"help", spec.help},
+                       {"per_job", spec.per_job}});
     }
     return out;
 }
@@ -211,6 +212,16 @@ ParamSchema schema_from_json(const nlohmann::json& j, const std::string& plugin)
         }
         if (auto it = e.find("help"); it != e.end() && it->is_string())
             spec.help = it->get<std::string>();
+        if (auto it = e.find("per_job"); it != e.end()) {
+            if (!it->is_boolean())
+                throw bad(
+                    fmt::format("parameter '{}': 'per_job' must be true or false", spec.name));
+            spec.per_job = it->get<bool>();
+        }
+        if (spec.per_job && spec.name == "plugin")
+            throw bad(
+                "a per-job parameter cannot be named 'plugin' (the burst option naming the "
+                "plugin a job asks for)");
         schema.push_back(std::move(spec));
     }
     return schema;
@@ -314,6 +325,49 @@ nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema
                 "plugin '{}': required parameter '{}' is missing; give it (for example "
                 "--param {}.{}=VALUE) or set {}",
                 plugin, spec.name, plugin, spec.name, plugin_env_name(plugin, spec.name)));
+        }
+    }
+    return out;
+}
+
+nlohmann::json job_param_values(const std::string& plugin, const ParamSchema& schema,
+                                const nlohmann::json& options, const std::string& job) {
+    nlohmann::json out = nlohmann::json::object();
+    if (!options.is_object()) return out;
+    for (const auto& [key, value] : options.items()) {
+        if (key == "plugin" || value.is_null()) continue;
+        std::vector<std::string> per_job;
+        for (const auto& spec : schema)
+            if (spec.per_job) per_job.push_back(spec.name);
+        std::string takes =
+            per_job.empty()
+                ? fmt::format("plugin '{}' takes no parameter per job", plugin)
+                : fmt::format("plugin '{}' takes per job: {}", plugin, text::join(per_job, ", "));
+        // The key is the submitter's text: quoted and escaped, bounded.
+        std::string shown = text::shorten(
+            nlohmann::json(key).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), 60);
+        const ParamSpec* spec = find_spec(schema, key);
+        if (!spec) {
+            std::string close = closest_match(key, per_job);
+            throw ParamError(fmt::format(
+                "{}: burst option {} is not a parameter of plugin '{}' ({}{}); remove it from "
+                "the job's system.burstable",
+                job, shown, plugin, takes,
+                close.empty() ? "" : fmt::format("; did you mean '{}'?", close)));
+        }
+        if (!spec->per_job)
+            throw ParamError(fmt::format(
+                "{}: burst option {}: plugin '{}' does not take parameter '{}' per job ({}); "
+                "remove it from the job's system.burstable, or set it for every job in the "
+                "plugin's configuration ([plugin.{}] in the config file, or --param {}.{}=VALUE)",
+                job, shown, plugin, key, takes, plugin, plugin, key));
+        try {
+            out[key] = check_param_value(*spec, value, plugin, "burst options");
+        } catch (const ParamError& e) {
+            throw ParamError(
+                fmt::format("{}: burst option {}: {}; fix the value in the job's "
+                            "system.burstable",
+                            job, shown, e.what()));
         }
     }
     return out;

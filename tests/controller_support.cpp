@@ -7,8 +7,17 @@ namespace test {
 using fluxburst::JobId;
 using nlohmann::json;
 
-ScriptedPlugin::ScriptedPlugin(const std::string& name, json params) {
-    fluxburst::detail::PluginAccess::attach(*this, name, fluxburst::Params(std::move(params)));
+ScriptedPlugin::ScriptedPlugin(const std::string& name, json params,
+                               fluxburst::ParamSchema schema) {
+    if (!schema.empty()) params = fluxburst::merge_params(name, schema, params);
+    fluxburst::detail::PluginAccess::attach(*this, name, fluxburst::Params(std::move(params)),
+                                            std::move(schema));
+}
+
+fluxburst::BurstProgress ScriptedPlugin::progress() {
+    ++progress_calls;
+    if (progress_throws) throw fluxburst::PluginError(name() + ": status page unreachable");
+    return state;
 }
 
 bool ScriptedPlugin::schedule(const fluxburst::Job& job) {
@@ -22,6 +31,8 @@ fluxburst::BurstResult ScriptedPlugin::run(const fluxburst::BurstRequest& reques
     for (const auto& job : request.jobs) r.jobs.push_back(job->id());
     r.nodes = request.nodes;
     r.tasks = request.tasks;
+    r.job_params = request.job_params;
+    r.params = request.params.json();
     runs.push_back(std::move(r));
     if (fail_runs > 0) {
         --fail_runs;

@@ -34,16 +34,21 @@ struct FakeClock {
 /// A plugin whose answers a test sets.
 class ScriptedPlugin : public fluxburst::BurstPlugin {
 public:
+    /// With `schema`, params are merged as a loaded plugin's are (defaults first).
     explicit ScriptedPlugin(const std::string& name,
-                            nlohmann::json params = nlohmann::json::object());
+                            nlohmann::json params = nlohmann::json::object(),
+                            fluxburst::ParamSchema schema = {});
     bool schedule(const fluxburst::Job& job) override;
     fluxburst::BurstResult run(const fluxburst::BurstRequest& request) override;
     fluxburst::BurstResult unburst() override;
     std::optional<std::int64_t> free_nodes() const override { return free; }
+    fluxburst::BurstProgress progress() override;
 
     struct Run {
         std::vector<fluxburst::JobId> jobs;
         std::int64_t nodes = 0, tasks = 0;
+        nlohmann::json job_params;  ///< BurstRequest::job_params
+        nlohmann::json params;      ///< BurstRequest::params
     };
     std::int64_t capacity = 1000;  ///< schedule() accepts jobs up to this size
     int fail_runs = 0;             ///< the next N run() calls throw
@@ -53,6 +58,10 @@ public:
     std::function<void(const fluxburst::Job& job)> on_schedule;  ///< called first
     std::vector<Run> runs;  ///< every run() call, failed ones too
     int unbursts = 0;
+    /// What progress() answers; throws a PluginError when progress_throws.
+    fluxburst::BurstProgress state = fluxburst::BurstProgress::Up;
+    bool progress_throws = false;
+    int progress_calls = 0;
 };
 
 /// A queue held in memory that a test changes between steps; jobs can be

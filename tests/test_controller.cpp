@@ -460,3 +460,102 @@ TEST_CASE("controller: policy values out of range are refused, naming the field"
     o.policy.backoff_max = 1;
     CHECK_THROWS_WITH(Controller(queue, {}, o), Catch::Contains("backoff_max"));
 }
+
+TEST_CASE("controller: a burst not up within up_timeout is a failed burst: fail-over, backoff") {
+    FakeClock clock;
+    auto queue = std::make_shared<ScriptedQueue>();
+    queue->add(1, 2);
+    ScriptedPlugin a("a"), b("b");
+    a.state = fluxburst::BurstProgress::Starting;
+    auto o = options_with(clock);
+    o.policy.up_timeout = 600;
+    o.policy.backoff_initial = 30;
+    Controller c(queue, {&a, &b}, o);
+    test::LogCapture log;
+
+    auto s = c.step();
+    REQUIRE(a.runs.size() == 1);
+    CHECK(queue->marked_to(1) == "a");
+    CHECK(c.status()[0].bursts_starting == 1);
+    CHECK(a.progress_calls >= 1);  // asked at once after run()
+    // The controller wakes up for the timeout (or sooner, to ask again).
+    CHECK(c.next_due() <= clock.now + std::chrono::seconds(600));
+    // Still starting, just before the timeout: nothing happens.
+    for (int i = 0; i < 119; ++i) {
+        clock.advance(5);
+        c.step();
+    }
+    clock.advance(4.999);
+    c.step();
+    CHECK(queue->marked_to(1) == "a");
+    CHECK(a.unbursts == 0);
+    CHECK(c.status()[0].failures == 0);
+    // At the timeout: failed; its jobs are given back and go to b at once, a
+    // gives back what it started (no other burst of its is up) and is backed off.
+    clock.advance(0.001);
+    s = c.step();
+    CHECK(a.unbursts == 1);
+    REQUIRE(s.unbursts.size() == 1);
+    CHECK(c.status()[0].bursts == 0);
+    CHECK(c.status()[0].failures == 1);
+    CHECK(c.status()[0].backoff_seconds == Approx(30));
+    CHECK(log.count("its burst of 2 node(s) was not up after 600 s (up_timeout)") == 1);
+    CHECK_FALSE(queue->marked(1));
+    CHECK(c.next_due() == clock.now);
+    c.step();
+    REQUIRE(b.runs.size() == 1);
+    CHECK(b.runs[0].jobs == std::vector<fluxburst::JobId>{1});
+    CHECK(queue->marked_to(1) == "b");
+}
+
+TEST_CASE("controller: progress reported by the plugin: up, failed, or unknown while it throws") {
+    FakeClock clock;
+    auto queue = std::make_shared<ScriptedQueue>();
+    queue->add(1, 2);
+    ScriptedPlugin a("a"), b("b");
+    auto o = options_with(clock);
+    o.policy.up_timeout = 60;
+    SECTION("starting, then up before the timeout: kept, failures reset") {
+        a.state = fluxburst::BurstProgress::Starting;
+        Controller c(queue, {&a, &b}, o);
+        c.step();
+        clock.advance(30);
+        a.state = fluxburst::BurstProgress::Up;
+        c.step();
+        CHECK(c.status()[0].bursts_starting == 0);
+        clock.advance(600);
+        c.step();
+        CHECK(queue->marked_to(1) == "a");
+        CHECK(a.unbursts == 0);
+        CHECK(b.runs.empty());
+    }
+    SECTION("the plugin says its burst failed: failed at once") {
+        a.state = fluxburst::BurstProgress::Failed;
+        Controller c(queue, {&a, &b}, o);
+        test::LogCapture log;
+        c.step();
+        CHECK(log.count("the plugin reports that its burst failed") == 1);
+        CHECK_FALSE(queue->marked(1));
+        CHECK(c.status()[0].failures == 1);
+        c.step();
+        CHECK(queue->marked_to(1) == "b");
+    }
+    SECTION("progress() throws: logged, still starting, bounded by the timeout") {
+        a.progress_throws = true;
+        Controller c(queue, {&a, &b}, o);
+        test::LogCapture log;
+        c.step();
+        CHECK(log.count("progress() threw") == 1);
+        CHECK(queue->marked_to(1) == "a");
+        clock.advance(60);
+        c.step();
+        CHECK_FALSE(queue->marked(1));
+        CHECK(c.status()[0].failures == 1);
+    }
+    SECTION("a plugin that reports nothing is up once run() returns") {
+        Controller c(queue, {&a, &b}, o);
+        c.step();
+        CHECK(c.status()[0].bursts == 1);
+        CHECK(c.status()[0].bursts_starting == 0);
+    }
+}

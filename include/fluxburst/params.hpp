@@ -5,7 +5,8 @@
 // given to Client::load, the environment (FLUXBURST_<PLUGIN>_<KEY> for one plugin,
 // else FLUXBURST_<KEY> for every plugin declaring KEY; upper-cased), and finally
 // explicit overrides (what a command line gives). Every error names the
-// plugin and the key.
+// plugin and the key. A parameter declared per_job may also be set by a job for
+// its own burst, in its burst options (job_param_values).
 #pragma once
 
 #include <cstdint>
@@ -32,16 +33,21 @@ struct ParamSpec {
     nlohmann::json default_value;  ///< null: no default
     bool required = false;         ///< must be given (by load, env or override)
     std::string help;              ///< one line shown by `flux-burst plugins NAME`
+    /// A job may set it for its own burst in its burst options (the object form
+    /// of system.burstable, e.g. {"plugin": "gke", "machine_type": "c2-standard-16"});
+    /// the value reaches run() in BurstRequest::params. Cannot be named "plugin".
+    bool per_job = false;
 };
 
 using ParamSchema = std::vector<ParamSpec>;
 
-/// The schema as JSON (an array of {name, type, default, required, help}).
+/// The schema as JSON (an array of {name, type, default, required, help, per_job}).
 FLUXBURST_API nlohmann::json schema_to_json(const ParamSchema& schema);
 
 /// Parse and check a schema from JSON. Throws ParamError naming `plugin` when an
-/// entry is malformed: missing name, bad name, unknown type, duplicate name, or a
-/// default that does not have the declared type.
+/// entry is malformed: missing name, bad name, unknown type, duplicate name, a
+/// default that does not have the declared type, a per_job that is not a boolean,
+/// or a per-job parameter named "plugin".
 FLUXBURST_API ParamSchema schema_from_json(const nlohmann::json& j, const std::string& plugin);
 
 /// Convert text (an environment variable, a `--param` value) to a value of the
@@ -72,6 +78,16 @@ FLUXBURST_API std::string plugin_env_name(const std::string& plugin, const std::
 FLUXBURST_API nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema,
                                           const nlohmann::json& given,
                                           const nlohmann::json& overrides = nullptr);
+
+/// The values a job's burst options give `plugin`'s per-job parameters (an object,
+/// {} when the job sets none), each checked and converted as check_param_value
+/// does; the key "plugin" (the plugin the job asks for) and null values are left
+/// out. Throws ParamError naming `job` (e.g. "job ƒ3 (2)"), the key and what to do
+/// when a key is not a parameter of the plugin, is a parameter it does not take
+/// per job, or has a bad value. `options` must be an object (Job::burst_options()).
+FLUXBURST_API nlohmann::json job_param_values(const std::string& plugin, const ParamSchema& schema,
+                                              const nlohmann::json& options,
+                                              const std::string& job);
 
 /// Validated parameter values, as a plugin sees them.
 class FLUXBURST_API Params {

@@ -52,22 +52,37 @@
 
 /// The plugin ABI version. The loader refuses a plugin built for another one.
 /// It changes whenever BurstPlugin's layout or virtual functions change, or the
-/// types they take (Job, BurstRequest, BurstResult, Params). Besides it, the loader
-/// checks the build identity (fluxburst_build_identity_t, in detail/plugin_entry.hpp):
-/// the library's major version, the compiler's C++ ABI and nlohmann_json's ABI,
-/// which the boundary's C++ types depend on.
-#define FLUXBURST_PLUGIN_ABI_VERSION 2
+/// types they take (Job, BurstRequest, BurstResult, Params, ParamSpec); 3: per-job
+/// parameters (ParamSpec::per_job, BurstRequest::params), progress(). Besides it,
+/// the loader checks the build identity (fluxburst_build_identity_t, in
+/// detail/plugin_entry.hpp): the library's major version, the compiler's C++ ABI and
+/// nlohmann_json's ABI, which the boundary's C++ types depend on.
+#define FLUXBURST_PLUGIN_ABI_VERSION 3
 
 namespace fluxburst {
 
 /// What a plugin is asked to provide in run().
 struct BurstRequest {
-    /// Jobs this plugin accepted in this cycle (empty for a sized request).
+    /// Jobs this plugin accepted in this cycle (empty for a sized request), all
+    /// with the same per-job parameter values.
     std::vector<JobPtr> jobs;
     /// Nodes wanted: the largest accepted job's, or the requested size.
     std::int64_t nodes = 0;
     /// Tasks wanted: the largest accepted job's, or the requested count.
     std::int64_t tasks = 0;
+    /// The values the jobs' burst options give the plugin's per-job parameters
+    /// (ParamSpec::per_job), checked against its schema; {} when they set none.
+    nlohmann::json job_params = nlohmann::json::object();
+    /// The parameters this burst uses: the plugin's params() with job_params
+    /// applied. Read per-burst settings from here, not from params().
+    Params params;
+};
+
+/// How a plugin's bursts are coming along (BurstPlugin::progress).
+enum class BurstProgress {
+    Up,        ///< every burst run() started is up (its nodes joined)
+    Starting,  ///< a burst is still coming up
+    Failed,    ///< a burst failed to come up
 };
 
 /// What a plugin did in run() or unburst().
@@ -110,8 +125,18 @@ public:
     virtual bool schedule(const Job& job) = 0;
 
     /// Provide the resources: called once per cycle in which the plugin accepted
-    /// jobs, or for a sized request (Client::request_burst).
+    /// jobs (once per distinct set of per-job parameter values: jobs asking for
+    /// different values make different bursts), or for a sized request
+    /// (Client::request_burst).
     virtual BurstResult run(const BurstRequest& request) = 0;
+
+    /// How the bursts run() started are coming along, for a plugin whose run()
+    /// returns before the resources are up (asked by the controller after run()
+    /// and at each step until Up). A burst still Starting after the controller's
+    /// up_timeout, or Failed, is a failed burst: its jobs go back to the queue,
+    /// the plugin is backed off, and unburst() is called when none of its bursts
+    /// is up. The default: Up once run() returns.
+    virtual BurstProgress progress() { return BurstProgress::Up; }
 
     /// Give back what earlier runs created.
     virtual BurstResult unburst() { return {"nothing to unburst", nlohmann::json::object()}; }
@@ -133,11 +158,14 @@ public:
     const std::string& name() const { return name_; }
     /// The validated parameters (defaults, load params, environment, overrides).
     const Params& params() const { return params_; }
+    /// The parameters it declares (its parameters()).
+    const ParamSchema& schema() const { return schema_; }
 
 private:
     friend struct detail::PluginAccess;
     std::string name_;
     Params params_;
+    ParamSchema schema_;
 };
 
 }  // namespace fluxburst

@@ -30,6 +30,9 @@ public:
              "rank for the 'priority' ordering (higher first)"},
             {"fail_on", ParamType::String, "", false,
              "simulate a failure: 'schedule', 'run' or 'unburst' throws (for tests and demos)"},
+            {"machine_type", ParamType::String, "mock-standard", false,
+             "the machine type of a cluster's nodes (recorded); a job may ask for its own",
+             /*per_job=*/true},
         };
     }
 
@@ -66,6 +69,7 @@ public:
             cluster = {{"name", prefix_ + "-" + std::to_string(index)},
                        {"nodes", std::min(request.nodes, max_nodes_)},
                        {"tasks", request.tasks},
+                       {"machine_type", machine_type(request)},
                        {"jobs", jobs}};
             state["clusters"].push_back(cluster);
             state["next_index"] = index + 1;
@@ -94,6 +98,12 @@ public:
     std::optional<std::int64_t> free_nodes() const override { return max_nodes_; }
 
 private:
+    // The burst's machine type: the jobs' own (per-job value), else the plugin's.
+    std::string machine_type(const fluxburst::BurstRequest& request) const {
+        const auto& p = request.params.has("machine_type") ? request.params : params();
+        return p.get_string("machine_type");
+    }
+
     // The state: {"plugin": "mock", "next_index": N, "clusters": [{name, nodes,
     // tasks, jobs}]}. Throws when `state` is not that (an empty one is filled in).
     void check_state(nlohmann::json& state) const {

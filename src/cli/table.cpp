@@ -214,6 +214,17 @@ void print_plugin_detail(std::ostream& out, const PluginDescription& plugin) {
         "file, or with {1}<KEY> (this plugin) or FLUXBURST_<KEY> (every plugin) in "
         "the environment.\n",
         safe(plugin.name, max_cell), safe(plugin_env_name(plugin.name, ""), max_cell));
+    std::string per_job, first;
+    for (const auto& p : plugin.parameters) {
+        if (!p.per_job) continue;
+        if (first.empty()) first = safe(p.name, max_cell);
+        per_job += (per_job.empty() ? "" : ", ") + safe(p.name, max_cell);
+    }
+    if (!per_job.empty())
+        out << fmt::format(
+            "A job may set {} for its own burst: --setattr=system.burstable='{{\"plugin\": "
+            "\"{}\", \"{}\": VALUE}}'.\n",
+            per_job, safe(plugin.name, max_cell), first);
 }
 
 void print_setup(std::ostream& out, const std::string& plugin, const BurstResult& result) {

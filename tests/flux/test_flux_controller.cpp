@@ -1,6 +1,7 @@
 // The controller on a live Flux instance (label "flux"): one controller per
 // instance, woken by the job manager's events journal, marks that are its own
 // memos, and a restart that unbursts what finished meanwhile.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <fluxburst/controller.hpp>
@@ -185,5 +186,33 @@ TEST_CASE("flux controller: after a restart it unbursts what its served jobs' en
                  event_driven("after the restart", state));
     REQUIRE(step_until(c, [&] { return plugin.unbursts == 1; }));
     CHECK(plugin.runs.empty());
+    instance.stop();
+}
+
+TEST_CASE("flux queue: served jobs' ends, asked per job or with one listing, agree") {
+    test::TempDir dir;
+    test::write_instance_config(dir.path(), 4);
+    test::SystemInstance instance(dir.path() + "/conf.d", dir.path());
+    instance.start_rank(0);
+    JobId a = instance.submit("-N2 true");
+    JobId b = instance.submit("-N2 true");
+    JobId c = instance.submit("-N2 true");
+    instance.flux("cancel " + std::to_string(b));
+    FluxQueue per_job(instance.uri());  // window 256: a request per job
+    REQUIRE(per_job.wait_inactive({b}, 30).complete());
+    JobId unknown = (c << 8) + 12345;  // never submitted: gone, so finished
+    std::vector<JobId> ids = {a, b, c, unknown};
+
+    FluxQueue::Options small;
+    small.window = 2;  // more ids than the window: one listing of the active jobs
+    FluxQueue listing(instance.uri(), small);
+    auto by_request = per_job.finished_jobs(ids);
+    auto by_listing = listing.finished_jobs(ids);
+    std::sort(by_request.begin(), by_request.end());
+    std::sort(by_listing.begin(), by_listing.end());
+    std::vector<JobId> expected = {b, unknown};
+    std::sort(expected.begin(), expected.end());
+    CHECK(by_request == expected);
+    CHECK(by_listing == expected);
     instance.stop();
 }

@@ -50,9 +50,11 @@ namespace fluxburst {
 namespace detail {
 /// Used by the loader and the client to fill in the base class's state.
 struct PluginAccess {
-    static void attach(BurstPlugin& p, const std::string& name, Params params) {
+    static void attach(BurstPlugin& p, const std::string& name, Params params,
+                       ParamSchema schema = {}) {
         p.name_ = name;
         p.params_ = std::move(params);
+        p.schema_ = std::move(schema);
     }
 };
 
@@ -76,7 +78,7 @@ BurstPlugin* create_plugin(const char* name, const char* params_json, char* err,
             p = new T(params);
         else
             p = new T();
-        PluginAccess::attach(*p, name, std::move(params));
+        PluginAccess::attach(*p, name, std::move(params), T::parameters());
         return p;
     } catch (const std::exception& e) {
         copy_error(err, errlen, e.what());

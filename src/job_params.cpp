@@ -1,0 +1,30 @@
+#include "job_params.hpp"
+
+#include <fmt/format.h>
+
+namespace fluxburst {
+
+std::string job_ref(JobId id) {
+    return fmt::format("{} ({})", job_id_f58(id), id);
+}
+
+std::string job_label(JobId id) {
+    return "job " + job_ref(id);
+}
+
+nlohmann::json job_params_for(const BurstPlugin& p, const Job& job) {
+    const nlohmann::json& options = job.burst_options();
+    // Most jobs set no option, or only the plugin they ask for.
+    if (options.empty() || (options.size() == 1 && options.contains("plugin")))
+        return nlohmann::json::object();
+    return job_param_values(p.name(), p.schema(), options, job_label(job.id()));
+}
+
+Params burst_params(const BurstPlugin& p, const nlohmann::json& values) {
+    if (values.empty()) return p.params();
+    nlohmann::json merged = p.params().json();
+    for (const auto& [key, value] : values.items()) merged[key] = value;
+    return Params(std::move(merged));
+}
+
+}  // namespace fluxburst

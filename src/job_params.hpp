@@ -1,0 +1,34 @@
+// A job's per-job parameter values for one plugin (its burst options checked
+// against the plugin's schema), shared by the client's and the controller's
+// cycles (private to the library).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <fluxburst/job.hpp>
+#include <fluxburst/plugin.hpp>
+
+namespace fluxburst {
+
+/// "ƒ3 (2)": a job's F58 id, then its decimal one.
+std::string job_ref(JobId id);
+/// "job ƒ3 (2)": how messages name a job.
+std::string job_label(JobId id);
+
+/// The values the job's burst options give plugin p's per-job parameters ({}
+/// when it sets none). Throws ParamError naming the job, the key and the fix.
+nlohmann::json job_params_for(const BurstPlugin& p, const Job& job);
+
+/// The parameters of p's burst for jobs asking `values`: p.params() with them applied.
+Params burst_params(const BurstPlugin& p, const nlohmann::json& values);
+
+/// A job is skipped (not merely unmatched) when every plugin it was offered to
+/// refused its burst options: `option_errors` of the `offered` plugins did.
+inline bool skipped_for_options(std::size_t option_errors, std::size_t offered) {
+    return option_errors > 0 && option_errors == offered;
+}
+
+}  // namespace fluxburst
