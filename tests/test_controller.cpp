@@ -385,8 +385,8 @@ TEST_CASE("controller: schedule() failures are logged once per plugin per cycle,
     auto s = c.step();
     CHECK(log.count("schedule() failed") == 1);
     CHECK(log.count("schedule() failed for 50 job(s)") == 1);
-    CHECK(log.count("first: job " + fluxburst::job_id_f58(1) + ": ") ==
-          1);                               // F58, as flux jobs shows it
+    CHECK(log.count("first: job " + fluxburst::job_id_f58(1) + " (1): ") ==
+          1);                               // F58, as flux jobs shows it, then decimal
     CHECK(b.runs.at(0).jobs.size() == 50);  // every job went to b
     // Each job's reasons still say so in the report (here: none unmatched).
     CHECK(s.cycle->unmatched.empty());

@@ -74,13 +74,17 @@ TEST_CASE("plugins NAME shows the parameters") {
     auto r = run({"plugins", "mock"});
     REQUIRE(r.status == 0);
     auto rows = cli_test::table_rows(r.out, "PARAMETER");
-    REQUIRE(rows.size() == 5);
+    REQUIRE(rows.size() == 6);
     CHECK(rows[0][0] == "max_nodes");
     CHECK(rows[0][1] == "integer");
     CHECK(rows[0][2] == "8");
     CHECK(rows[0][3] == "no");
     CHECK(r.out.find("--param mock.KEY=VALUE") != std::string::npos);
     CHECK(r.out.find("FLUXBURST_<KEY>") != std::string::npos);
+    // What a job may set for its own burst.
+    CHECK(r.out.find("A job may set machine_type for its own burst: "
+                     "--setattr=system.burstable='{\"plugin\": \"mock\", \"machine_type\": "
+                     "VALUE}'") != std::string::npos);
 
     r = run({"plugins", "recorder", "--plugin-path", cli_test::good_plugins(), "--json"});
     REQUIRE(r.status == 0);
