@@ -28,7 +28,10 @@
 //      +--> per cycle:  schedule(job) x N    one call per job offered to this plugin
 //      |                      |
 //      |                run(request)         only if it accepted jobs (or for a sized
-//      |                      |              request); request.jobs are those jobs
+//      |                      |              request); request.jobs are those jobs; once
+//      |                      |              per set of per-job values (request.params)
+//      |                progress()           by the controller, after run() and at each
+//      |                      |              step until Up (or up_timeout)
 //      +<---------------------+
 //      |    ...
 //   unburst()     give back what the runs created (`flux-burst unburst`, the controller)
