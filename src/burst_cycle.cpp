@@ -131,17 +131,14 @@ private:
         std::size_t option_errors = 0;
         for (BurstPlugin* p : order) {
             if (!known_.count(p) || !offered.insert(p).second) continue;  // foreign or repeated
-            nlohmann::json values;
-            try {
-                values = job_params_for(*p, *job);  // burst options it cannot take: next
-            } catch (const ParamError& e) {
+            std::optional<nlohmann::json> values = offered_job_params(*p, *job, reasons);
+            if (!values) {  // burst options it cannot take: next
                 ++option_errors;
-                reasons.push_back(e.what());
                 continue;
             }
             if (offer(*p, *job, reasons)) {
                 taker = p;
-                taker_params = std::move(values);
+                taker_params = std::move(*values);
                 break;
             }
         }

@@ -130,15 +130,12 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
         for (BurstPlugin* p : order) {
             if (!tracks.count(p) || tracks[p]->backed_off(now) || !offered.insert(p).second)
                 continue;  // foreign, held or repeated
-            nlohmann::json values;
-            try {
-                values = job_params_for(*p, *job);  // burst options it cannot take: next
-            } catch (const ParamError& e) {
+            std::optional<nlohmann::json> values = offered_job_params(*p, *job, reasons);
+            if (!values) {  // burst options it cannot take: next
                 ++option_errors;
-                reasons.push_back(e.what());
                 continue;
             }
-            auto key = std::make_pair(p, values.dump());
+            auto key = std::make_pair(p, values->dump());
             auto found = taken.find(key);
             Taken fresh;
             const Taken& current = found == taken.end() ? fresh : found->second;
@@ -179,7 +176,7 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
                 if (p->schedule(*job)) {
                     taker = p;
                     Taken& t = taken[key];
-                    t.job_params = std::move(values);
+                    t.job_params = std::move(*values);
                     t.jobs.push_back(job);
                     t.sum_nodes += nodes;
                     t.sum_tasks += tasks;

@@ -1,5 +1,7 @@
 #include "job_params.hpp"
 
+#include <fluxburst/error.hpp>
+
 #include <fmt/format.h>
 
 namespace fluxburst {
@@ -18,6 +20,16 @@ nlohmann::json job_params_for(const BurstPlugin& p, const Job& job) {
     if (options.empty() || (options.size() == 1 && options.contains("plugin")))
         return nlohmann::json::object();
     return job_param_values(p.name(), p.schema(), options, job_label(job.id()));
+}
+
+std::optional<nlohmann::json> offered_job_params(const BurstPlugin& p, const Job& job,
+                                                 std::vector<std::string>& reasons) {
+    try {
+        return job_params_for(p, job);
+    } catch (const ParamError& e) {
+        reasons.push_back(e.what());
+        return std::nullopt;
+    }
 }
 
 Params burst_params(const BurstPlugin& p, const nlohmann::json& values) {

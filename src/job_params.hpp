@@ -3,6 +3,7 @@
 // cycles (private to the library).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ std::string job_label(JobId id);
 /// The values the job's burst options give plugin p's per-job parameters ({}
 /// when it sets none). Throws ParamError naming the job, the key and the fix.
 nlohmann::json job_params_for(const BurstPlugin& p, const Job& job);
+
+/// job_params_for(p, job), or nothing when the job's burst options are not p's to
+/// take: then the reason (the ParamError's message) is appended to `reasons`.
+std::optional<nlohmann::json> offered_job_params(const BurstPlugin& p, const Job& job,
+                                                 std::vector<std::string>& reasons);
 
 /// The parameters of p's burst for jobs asking `values`: p.params() with them applied.
 Params burst_params(const BurstPlugin& p, const nlohmann::json& values);
