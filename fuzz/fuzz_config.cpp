@@ -1,5 +1,5 @@
-// Fuzz the --config TOML reader: any file gives a config or a UsageError that
-// names the file, never a crash.
+// Fuzz the --config TOML reader: any file gives a config or an Error of kind
+// bad_config that names the file, never a crash.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -8,9 +8,9 @@
 
 #include <sys/stat.h>
 
+#include <fluxburst/error.hpp>
 #include "config_file.hpp"
 #include "duration.hpp"
-#include "exit_codes.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static std::string path = [] {
@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         // Durations: finite, not negative, capped (nan, inf, 1e300 never get through).
         for (const auto& d : {cfg.interval, cfg.unburst_after})
             if (d && !(*d >= 0 && *d <= fluxburst::cli::max_duration_seconds)) std::abort();
-    } catch (const fluxburst::cli::UsageError& e) {
+    } catch (const fluxburst::Error& e) {
+        if (e.code() != fluxburst::ErrorCode::bad_config) std::abort();
         if (std::string(e.what()).find(path) == std::string::npos) std::abort();  // names the file
     }
     return 0;

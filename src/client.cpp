@@ -14,6 +14,7 @@
 #include <fluxburst/config.hpp>
 #include "empty_queue.hpp"
 #include "plugin_registry.hpp"
+#include "param_layers.hpp"
 
 #include "burst_cycle.hpp"
 #include "plugin_call.hpp"
@@ -50,7 +51,7 @@ Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 
 void Client::set_queue(std::shared_ptr<JobQueue> queue) {
-    if (!queue) throw Error("set_queue: the queue must not be null");
+    if (!queue) throw Error(ErrorCode::usage, "set_queue: the queue must not be null");
     impl_->queue = std::move(queue);
 }
 
@@ -104,7 +105,11 @@ std::chrono::milliseconds Client::probe_timeout() const {
 
 BurstPlugin& Client::load(const std::string& name, const nlohmann::json& params,
                           const nlohmann::json& overrides) {
-    return impl_->registry.load(name, params, overrides);
+    return load_with(name, json_param_layers(name, params, overrides));
+}
+
+BurstPlugin& Client::load_with(const std::string& name, const ParamLayers& params) {
+    return impl_->registry.load(name, params);
 }
 
 BurstPlugin& Client::add_linked(const std::string& name, const ParamSchema& schema,
@@ -127,7 +132,9 @@ BurstPlugin* Client::plugin(const std::string& name) const {
 }
 
 void Client::set_selector(Selector selector) {
-    if (!selector) throw Error("set_selector: the selector must not be empty (use reset_selector)");
+    if (!selector)
+        throw Error(ErrorCode::usage,
+                    "set_selector: the selector must not be empty (use reset_selector)");
     impl_->selector = std::move(selector);
 }
 
@@ -136,7 +143,9 @@ void Client::reset_selector() {
 }
 
 void Client::set_ordering(Ordering ordering) {
-    if (!ordering) throw Error("set_ordering: the ordering must not be empty (use reset_ordering)");
+    if (!ordering)
+        throw Error(ErrorCode::usage,
+                    "set_ordering: the ordering must not be empty (use reset_ordering)");
     impl_->ordering = std::move(ordering);
 }
 
@@ -171,14 +180,18 @@ BurstReport Client::request_burst(const std::string& name, std::int64_t nodes, s
     if (!p) {
         std::vector<std::string> names;
         for (auto* q : plugins()) names.push_back(q->name());
-        throw PluginError(fmt::format("request_burst: plugin '{}' is not loaded (loaded: {})", name,
-                                      names.empty() ? "none" : text::join(names, ", ")));
+        throw PluginError(ErrorCode::usage,
+                          fmt::format("request_burst: plugin '{}' is not loaded (loaded: {})", name,
+                                      names.empty() ? "none" : text::join(names, ", ")),
+                          {name, "", ""});
     }
     if (nodes < 1)
-        throw Error(fmt::format("request_burst: plugin '{}': nodes must be at least 1, got {}",
+        throw Error(ErrorCode::usage,
+                    fmt::format("request_burst: plugin '{}': nodes must be at least 1, got {}",
                                 name, nodes));
     if (tasks < 0)
-        throw Error(fmt::format("request_burst: plugin '{}': tasks must not be negative, got {}",
+        throw Error(ErrorCode::usage,
+                    fmt::format("request_burst: plugin '{}': tasks must not be negative, got {}",
                                 name, tasks));
     BurstReport report;
     report.queue = impl_->queue->describe();
@@ -194,7 +207,8 @@ BurstReport Client::request_burst(const std::string& name, std::int64_t nodes, s
 
 BurstReport Client::run_unburst(const std::string& name) {
     if (!name.empty() && !plugin(name))
-        throw PluginError(fmt::format("unburst: plugin '{}' is not loaded", name));
+        throw PluginError(ErrorCode::usage, fmt::format("unburst: plugin '{}' is not loaded", name),
+                          {name, "", ""});
     BurstReport report;
     report.queue = impl_->queue->describe();
     auto start = Clock::now();

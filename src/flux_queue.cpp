@@ -185,10 +185,10 @@ struct FluxQueue::Impl {
     }
 
     [[noreturn]] void timed_out(const std::string& what, std::size_t unanswered) const {
-        throw QueueError(
-            fmt::format("{}: {} timed out after {} s with {} request(s) unanswered; "
-                        "is the instance overloaded or shutting down?",
-                        where(), what, options.timeout, unanswered));
+        throw QueueError(ErrorCode::unreachable,
+                         fmt::format("{}: {} timed out after {} s with {} request(s) unanswered; "
+                                     "is the instance overloaded or shutting down?",
+                                     where(), what, options.timeout, unanswered));
     }
 
     // Post (or, with an empty plugin, remove) memos; returns the ids that failed
@@ -238,17 +238,20 @@ FluxQueue::FluxQueue(const std::string& uri, Options options) : impl_(std::make_
     flux_error_t error{};
     flux_t* h = flux_open_ex(uri.empty() ? nullptr : uri.c_str(), 0, &error);
     if (!h) {
-        throw QueueError(fmt::format(
-            "cannot connect to the Flux instance at '{}': {}; is the instance running? Run "
-            "flux-burst inside it (flux burst ...) or set FLUX_URI to its URI",
-            impl_->uri, error.text[0] ? error.text : std::strerror(errno)));
+        throw QueueError(
+            ErrorCode::unreachable,
+            fmt::format(
+                "cannot connect to the Flux instance at '{}': {}; is the instance running? Run "
+                "flux-burst inside it (flux burst ...) or set FLUX_URI to its URI",
+                impl_->uri, error.text[0] ? error.text : std::strerror(errno)));
     }
     impl_->h = h;
     impl_->owned = true;
     impl_->open_uri = uri;
     std::uint32_t size = 0;
     if (flux_get_size(h, &size) < 0) {
-        throw QueueError(fmt::format("cannot talk to the Flux instance at '{}': {}", impl_->uri,
+        throw QueueError(ErrorCode::unreachable,
+                         fmt::format("cannot talk to the Flux instance at '{}': {}", impl_->uri,
                                      std::strerror(errno)));
     }
     if (uri.empty() && !(env && *env)) {

@@ -46,7 +46,9 @@ Opened open_plugin(const Found& found) {
     o.description.name = found.name;
     o.description.path = found.path;
     auto fail = [&](const std::string& why) {
-        return PluginError(fmt::format("plugin '{}' ({}): {}", found.name, found.path, why));
+        return PluginError(ErrorCode::plugin_broken,
+                           fmt::format("plugin '{}' ({}): {}", found.name, found.path, why),
+                           {found.name, "", found.path});
     };
     // Opened once: the file checked is the file loaded.
     try {
@@ -124,7 +126,8 @@ void check_validate(BurstPlugin& plugin, const std::string& name, const std::str
     }
     if (refusal)
         throw PluginRefusedError(
-            fmt::format("plugin '{}' ({}): validate() refused: {}", name, where, *refusal));
+            fmt::format("plugin '{}' ({}): validate() refused: {}", name, where, *refusal),
+            {name, "", where});
 }
 
 }  // namespace
@@ -214,13 +217,14 @@ nlohmann::json resolve_params(const Found& found, const nlohmann::json& params,
     return merge_params(found.name, o.description.parameters, params, overrides);
 }
 
-std::unique_ptr<Loaded> load(const Found& found, const nlohmann::json& params,
-                             const nlohmann::json& overrides) {
+std::unique_ptr<Loaded> load(const Found& found, const ParamLayers& params) {
     Opened o = open_plugin(found);
     auto fail = [&](const std::string& why) {
-        return PluginError(fmt::format("plugin '{}' ({}): {}", found.name, found.path, why));
+        return PluginError(ErrorCode::plugin_broken,
+                           fmt::format("plugin '{}' ({}): {}", found.name, found.path, why),
+                           {found.name, "", found.path});
     };
-    nlohmann::json values = merge_params(found.name, o.description.parameters, params, overrides);
+    nlohmann::json values = merge_param_layers(found.name, o.description.parameters, params);
     init_fn init = nullptr;
     destroy_fn destroy = nullptr;
     try {
@@ -269,7 +273,8 @@ std::unique_ptr<Loaded> load_linked(const std::string& name, const ParamSchema& 
                                     const nlohmann::json& overrides) {
     const std::string where = "linked into the program";
     auto fail = [&](const std::string& why) {
-        return PluginError(fmt::format("plugin '{}' ({}): {}", name, where, why));
+        return PluginError(ErrorCode::plugin_broken,
+                           fmt::format("plugin '{}' ({}): {}", name, where, why), {name, "", ""});
     };
     if (name.empty()) throw fail("its name is empty; give Client::add a name");
     ParamSchema checked;
@@ -289,7 +294,7 @@ std::unique_ptr<Loaded> load_linked(const std::string& name, const ParamSchema& 
         throw fail("init threw an unknown exception");
     }
     if (!instance) throw fail("init returned null (the plugin could not be created)");
-    detail::PluginAccess::attach(*instance, name, Params(values));
+    detail::PluginAccess::attach(*instance, name, Params(values), checked);
     auto loaded = std::make_unique<Loaded>(nullptr, instance.release(), &delete_linked);
     loaded->description.name = name;
     loaded->description.path = "(" + where + ")";

@@ -54,9 +54,8 @@ private:
 };
 
 /// Load, check and initialise a plugin; throws PluginError / ParamError naming
-/// the plugin and the file.
-std::unique_ptr<Loaded> load(const Found& found, const nlohmann::json& params,
-                             const nlohmann::json& overrides);
+/// the plugin and the file (and a parameter's origin).
+std::unique_ptr<Loaded> load(const Found& found, const ParamLayers& params);
 
 /// Makes the instance of a plugin class linked into the program (Client::add).
 using LinkedFactory = std::function<std::unique_ptr<BurstPlugin>(const Params&)>;

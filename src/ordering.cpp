@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "closest_match.hpp"
+
 #include "text.hpp"
 
 namespace fluxburst::ordering {
@@ -63,8 +65,11 @@ Ordering from_name(const std::string& name) {
     if (name == "in_order") return in_order();
     if (name == "priority") return by_priority();
     if (name == "least_waste") return least_waste();
-    throw Error(
-        fmt::format("unknown ordering '{}'; choose one of: {}", name, text::join(names(), ", ")));
+    std::string close = closest_match(name, names());
+    throw Error(ErrorCode::usage,
+                fmt::format("unknown ordering '{}'; {}", name,
+                            close.empty() ? "expected one of: " + text::join(names(), ", ")
+                                          : "did you mean '" + close + "'?"));
 }
 
 }  // namespace fluxburst::ordering

@@ -13,6 +13,7 @@
 
 #include "closest_match.hpp"
 
+#include "param_layers.hpp"
 #include "text.hpp"
 
 namespace fluxburst {
@@ -115,7 +116,60 @@ std::string unknown_key_message(const std::string& plugin, const ParamSchema& sc
     return msg;
 }
 
-}  // namespace
+nlohmann::json parse_param_value(const ParamSpec& spec, const std::string& text,
+                                 const std::string& plugin, const std::string& origin) {
+    if (!text::valid_utf8(text))
+        throw ParamError(fmt::format("plugin '{}': parameter '{}' ({}) is not valid UTF-8 text",
+                                     plugin, spec.name, origin),
+                         {plugin, spec.name, ""});
+    auto bad = [&](const std::string& expected) {
+        return ParamError(fmt::format("plugin '{}': parameter '{}' ({}) expects {}, got '{}'",
+                                      plugin, spec.name, origin, expected, text::shorten(text, 60)),
+                          {plugin, spec.name, ""});
+    };
+    switch (spec.type) {
+        case ParamType::String:
+            return text;
+        case ParamType::Integer: {
+            std::string t = text::trim(text);
+            if (t.empty()) throw bad("an integer");
+            errno = 0;
+            char* end = nullptr;
+            long long v = std::strtoll(t.c_str(), &end, 10);
+            if (*end != '\0' || errno == ERANGE) throw bad("an integer");
+            return static_cast<std::int64_t>(v);
+        }
+        case ParamType::Number: {
+            std::string t = text::trim(text);
+            if (t.empty()) throw bad("a number");
+            errno = 0;
+            char* end = nullptr;
+            double v = std::strtod(t.c_str(), &end);
+            if (*end != '\0' || errno == ERANGE || !std::isfinite(v)) throw bad("a number");
+            return v;
+        }
+        case ParamType::Boolean: {
+            std::string t = text::lower(text::trim(text));
+            if (t == "true" || t == "yes" || t == "on" || t == "1") return true;
+            if (t == "false" || t == "no" || t == "off" || t == "0") return false;
+            throw bad("a boolean (true/false, yes/no, on/off, 1/0)");
+        }
+        case ParamType::List: {
+            std::string t = text::trim(text);
+            if (!t.empty() && t.front() == '[') {
+                nlohmann::json j = nlohmann::json::parse(t, nullptr, false);
+                if (j.is_discarded() || !value_has_type(j, ParamType::List))
+                    throw bad("a JSON list of strings or comma-separated items");
+                return j;
+            }
+            nlohmann::json out = nlohmann::json::array();
+            if (t.empty()) return out;
+            for (const auto& item : text::split(t, ',')) out.push_back(text::trim(item));
+            return out;
+        }
+    }
+    throw bad("a known type");
+}
 
 nlohmann::json check_param_value(const ParamSpec& spec, const nlohmann::json& v,
                                  const std::string& plugin, const std::string& origin) {
@@ -136,7 +190,8 @@ nlohmann::json check_param_value(const ParamSpec& spec, const nlohmann::json& v,
     if (spec.type == ParamType::Number && v.is_number_float() && !std::isfinite(v.get<double>()))
         throw ParamError(
             fmt::format("plugin '{}': parameter '{}' ({}) expects a finite number, got {}", plugin,
-                        spec.name, origin, v.get<double>()));
+                        spec.name, origin, v.get<double>()),
+            {plugin, spec.name, ""});
     if (value_has_type(v, spec.type)) {
         bool ok = true;
         if (v.is_string()) ok = text::valid_utf8(v.get_ref<const std::string&>());
@@ -144,17 +199,19 @@ nlohmann::json check_param_value(const ParamSpec& spec, const nlohmann::json& v,
             for (const auto& e : v) ok = ok && text::valid_utf8(e.get_ref<const std::string&>());
         if (!ok)
             throw ParamError(fmt::format("plugin '{}': parameter '{}' ({}) is not valid UTF-8 text",
-                                         plugin, spec.name, origin));
+                                         plugin, spec.name, origin),
+                             {plugin, spec.name, ""});
         return v;
     }
     std::string given = json_kind(v);
     if (spec.type == ParamType::List && v.is_array()) given = "list with a non-string item";
-    throw ParamError(fmt::format("plugin '{}': parameter '{}' ({}) expects {}, got {} {}", plugin,
-                                 spec.name, origin, to_string(spec.type), given,
-                                 text::shorten(v.dump(), 60)));
+    throw ParamError(
+        fmt::format("plugin '{}': parameter '{}' ({}) expects {}, got {} {}", plugin, spec.name,
+                    origin, to_string(spec.type), given, text::shorten(v.dump(), 60)),
+        {plugin, spec.name, ""});
 }
 
-namespace {}  // namespace
+}  // namespace
 
 nlohmann::json schema_to_json(const ParamSchema& schema) {
     nlohmann::json out = nlohmann::json::array();
@@ -227,60 +284,6 @@ ParamSchema schema_from_json(const nlohmann::json& j, const std::string& plugin)
     return schema;
 }
 
-nlohmann::json parse_param_value(const ParamSpec& spec, const std::string& text,
-                                 const std::string& plugin, const std::string& origin) {
-    if (!text::valid_utf8(text))
-        throw ParamError(fmt::format("plugin '{}': parameter '{}' ({}) is not valid UTF-8 text",
-                                     plugin, spec.name, origin));
-    auto bad = [&](const std::string& expected) {
-        return ParamError(fmt::format("plugin '{}': parameter '{}' ({}) expects {}, got '{}'",
-                                      plugin, spec.name, origin, expected,
-                                      text::shorten(text, 60)));
-    };
-    switch (spec.type) {
-        case ParamType::String:
-            return text;
-        case ParamType::Integer: {
-            std::string t = text::trim(text);
-            if (t.empty()) throw bad("an integer");
-            errno = 0;
-            char* end = nullptr;
-            long long v = std::strtoll(t.c_str(), &end, 10);
-            if (*end != '\0' || errno == ERANGE) throw bad("an integer");
-            return static_cast<std::int64_t>(v);
-        }
-        case ParamType::Number: {
-            std::string t = text::trim(text);
-            if (t.empty()) throw bad("a number");
-            errno = 0;
-            char* end = nullptr;
-            double v = std::strtod(t.c_str(), &end);
-            if (*end != '\0' || errno == ERANGE || !std::isfinite(v)) throw bad("a number");
-            return v;
-        }
-        case ParamType::Boolean: {
-            std::string t = text::lower(text::trim(text));
-            if (t == "true" || t == "yes" || t == "on" || t == "1") return true;
-            if (t == "false" || t == "no" || t == "off" || t == "0") return false;
-            throw bad("a boolean (true/false, yes/no, on/off, 1/0)");
-        }
-        case ParamType::List: {
-            std::string t = text::trim(text);
-            if (!t.empty() && t.front() == '[') {
-                nlohmann::json j = nlohmann::json::parse(t, nullptr, false);
-                if (j.is_discarded() || !value_has_type(j, ParamType::List))
-                    throw bad("a JSON list of strings or comma-separated items");
-                return j;
-            }
-            nlohmann::json out = nlohmann::json::array();
-            if (t.empty()) return out;
-            for (const auto& item : text::split(t, ',')) out.push_back(text::trim(item));
-            return out;
-        }
-    }
-    throw bad("a known type");
-}
-
 std::string plugin_env_name(const std::string& plugin, const std::string& key) {
     // A shell can set only letters, digits and '_' (plugin names may have '-').
     std::string out = env_name(plugin + "_" + key);
@@ -289,27 +292,23 @@ std::string plugin_env_name(const std::string& plugin, const std::string& key) {
     return out;
 }
 
-nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema,
-                            const nlohmann::json& given, const nlohmann::json& overrides) {
+nlohmann::json merge_param_layers(const std::string& plugin, const ParamSchema& schema,
+                                  const ParamLayers& layers) {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& spec : schema) {
         if (!spec.default_value.is_null()) out[spec.name] = spec.default_value;
     }
-    auto apply = [&](const nlohmann::json& values, const std::string& origin) {
-        if (values.is_null()) return;
-        if (!values.is_object())
-            throw ParamError(
-                fmt::format("plugin '{}': parameters ({}) must be a table of key = "
-                            "value, got {}",
-                            plugin, origin, json_kind(values)));
-        for (const auto& [key, value] : values.items()) {
-            const ParamSpec* spec = find_spec(schema, key);
-            if (!spec) throw ParamError(unknown_key_message(plugin, schema, key, origin));
-            if (value.is_null()) continue;  // null means "not given"
-            out[key] = check_param_value(*spec, value, plugin, origin);
+    auto apply = [&](const std::vector<ParamSetting>& layer) {
+        for (const auto& setting : layer) {
+            const ParamSpec* spec = find_spec(schema, setting.key);
+            if (!spec)
+                throw ParamError(unknown_key_message(plugin, schema, setting.key, setting.origin),
+                                 {plugin, setting.key, ""});
+            if (setting.value.is_null()) continue;  // null means "not given"
+            out[setting.key] = check_param_value(*spec, setting.value, plugin, setting.origin);
         }
     };
-    apply(given, "given to load");
+    apply(layers.given);
     for (const auto& spec : schema) {
         for (const std::string& var : {plugin_env_name(plugin, spec.name), env_name(spec.name)}) {
             if (const char* v = std::getenv(var.c_str())) {
@@ -318,13 +317,15 @@ nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema
             }
         }
     }
-    apply(overrides, "override");
+    apply(layers.overrides);
     for (const auto& spec : schema) {
         if (spec.required && !out.contains(spec.name)) {
-            throw ParamError(fmt::format(
-                "plugin '{}': required parameter '{}' is missing; give it (for example "
-                "--param {}.{}=VALUE) or set {}",
-                plugin, spec.name, plugin, spec.name, plugin_env_name(plugin, spec.name)));
+            throw ParamError(
+                fmt::format("plugin '{}': required parameter '{}' is missing; give it (for example "
+                            "--param {}.{}=VALUE) or set {}",
+                            plugin, spec.name, plugin, spec.name,
+                            plugin_env_name(plugin, spec.name)),
+                {plugin, spec.name, ""});
         }
     }
     return out;
@@ -353,24 +354,48 @@ nlohmann::json job_param_values(const std::string& plugin, const ParamSchema& sc
                 "{}: burst option {} is not a parameter of plugin '{}' ({}{}); remove it from "
                 "the job's system.burstable",
                 job, shown, plugin, takes,
-                close.empty() ? "" : fmt::format("; did you mean '{}'?", close)));
+                close.empty() ? "" : fmt::format("; did you mean '{}'?", close)),
+                             {plugin, key, ""});
         }
         if (!spec->per_job)
             throw ParamError(fmt::format(
                 "{}: burst option {}: plugin '{}' does not take parameter '{}' per job ({}); "
                 "remove it from the job's system.burstable, or set it for every job in the "
                 "plugin's configuration ([plugin.{}] in the config file, or --param {}.{}=VALUE)",
-                job, shown, plugin, key, takes, plugin, plugin, key));
+                job, shown, plugin, key, takes, plugin, plugin, key),
+                             {plugin, key, ""});
         try {
             out[key] = check_param_value(*spec, value, plugin, "burst options");
         } catch (const ParamError& e) {
             throw ParamError(
                 fmt::format("{}: burst option {}: {}; fix the value in the job's "
                             "system.burstable",
-                            job, shown, e.what()));
+                            job, shown, e.what()),
+                {plugin, key, ""});
         }
     }
     return out;
+}
+
+ParamLayers json_param_layers(const std::string& plugin, const nlohmann::json& given,
+                              const nlohmann::json& overrides) {
+    auto layer = [&](const nlohmann::json& values, const std::string& origin) {
+        std::vector<ParamSetting> out;
+        if (values.is_null()) return out;
+        if (!values.is_object())
+            throw ParamError(fmt::format("plugin '{}': parameters ({}) must be a table of key = "
+                                         "value, got {}",
+                                         plugin, origin, json_kind(values)),
+                             {plugin, "", ""});
+        for (const auto& [key, value] : values.items()) out.push_back({key, value, origin});
+        return out;
+    };
+    return ParamLayers{layer(given, "given to load"), layer(overrides, "override")};
+}
+
+nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema,
+                            const nlohmann::json& given, const nlohmann::json& overrides) {
+    return merge_param_layers(plugin, schema, json_param_layers(plugin, given, overrides));
 }
 
 bool Params::has(const std::string& key) const {

@@ -9,8 +9,10 @@ BurstPlugin::BurstPlugin() = default;
 BurstPlugin::~BurstPlugin() = default;
 
 BurstResult BurstPlugin::setup(const SetupRequest&) {
-    throw PluginError("plugin " + name() +
-                      " has no setup step: it needs nothing prepared before a burst");
+    throw PluginError(
+        ErrorCode::plugin_unsupported,
+        "plugin " + name() + " has no setup step: it needs nothing prepared before a burst",
+        {name(), "", ""});
 }
 
 }  // namespace fluxburst

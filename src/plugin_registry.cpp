@@ -57,7 +57,7 @@ loader::Found PluginRegistry::find(const std::string& name) const {
     if (!close.empty()) msg += fmt::format("; did you mean '{}'?", close);
     msg += names.empty() ? "; no plugins were found (set FLUXBURST_PLUGIN_PATH)"
                          : fmt::format("; available: {}", text::join(names, ", "));
-    throw PluginError(msg);
+    throw PluginError(ErrorCode::plugin_not_found, msg, {name, "", ""});
 }
 
 std::vector<PluginDescription> PluginRegistry::discover() const {
@@ -83,17 +83,17 @@ PluginDescription PluginRegistry::probe(const std::string& name) const {
 
 void PluginRegistry::refuse_loaded_twice(const std::string& name) const {
     if (plugin(name))
-        throw PluginError(
-            fmt::format("plugin '{}' is already loaded; a plugin can be loaded once "
-                        "per client",
-                        name));
+        throw PluginError(ErrorCode::usage,
+                          fmt::format("plugin '{}' is already loaded; a plugin can be loaded once "
+                                      "per client",
+                                      name),
+                          {name, "", ""});
 }
 
-BurstPlugin& PluginRegistry::load(const std::string& name, const nlohmann::json& params,
-                                  const nlohmann::json& overrides) {
+BurstPlugin& PluginRegistry::load(const std::string& name, const ParamLayers& params) {
     refuse_loaded_twice(name);
     loader::Found f = find(name);
-    auto loaded = loader::load(f, params, overrides);
+    auto loaded = loader::load(f, params);
     BurstPlugin& p = loaded->plugin();
     logger()->info("loaded plugin '{}' {} from {}", name, loaded->description.version, f.path);
     loaded_.push_back(std::move(loaded));

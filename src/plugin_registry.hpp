@@ -34,8 +34,8 @@ public:
     void set_probe_timeout(std::chrono::milliseconds timeout) { probe_timeout_ = timeout; }
     std::chrono::milliseconds probe_timeout() const { return probe_timeout_; }
 
-    BurstPlugin& load(const std::string& name, const nlohmann::json& params,
-                      const nlohmann::json& overrides);
+    /// Load plugin file `name` with parameter values that carry their origin.
+    BurstPlugin& load(const std::string& name, const ParamLayers& params);
     BurstPlugin& add(const std::string& name, const ParamSchema& schema,
                      const std::function<std::unique_ptr<BurstPlugin>(const Params&)>& create,
                      const nlohmann::json& params, const nlohmann::json& overrides);

@@ -14,6 +14,13 @@ using fluxburst::ParamType;
 using nlohmann::json;
 
 namespace {
+// One value for `spec`, given with `origin`, as the plugin would get it.
+json value_of(const fluxburst::ParamSpec& spec, const json& value, const std::string& origin) {
+    fluxburst::ParamLayers layers;
+    layers.given.push_back({spec.name, value, origin});
+    return fluxburst::merge_param_layers("p", {spec}, layers)[spec.name];
+}
+
 ParamSchema schema() {
     return {{"max_nodes", ParamType::Integer, 8, false, "largest job"},
             {"region", ParamType::String, "us-east", false, "where"},
@@ -114,20 +121,19 @@ TEST_CASE("a missing required key names it and how to give it") {
     CHECK(fluxburst::merge_params("cloud", schema(), json::object())["token"] == "from-env");
 }
 
-TEST_CASE("parse_param_value") {
+TEST_CASE("text values are converted by the parameter's type") {
     fluxburst::ParamSpec list{"hosts", ParamType::List, nullptr, false, ""};
-    CHECK(fluxburst::parse_param_value(list, "[\"a\",\"b\"]", "p", "x") == json::array({"a", "b"}));
-    CHECK(fluxburst::parse_param_value(list, "", "p", "x") == json::array());
-    CHECK_THROWS_AS(fluxburst::parse_param_value(list, "[1,2]", "p", "x"), ParamError);
+    CHECK(value_of(list, "[\"a\",\"b\"]", "x") == json::array({"a", "b"}));
+    CHECK(value_of(list, "", "x") == json::array());
+    CHECK_THROWS_AS(value_of(list, "[1,2]", "x"), ParamError);
     fluxburst::ParamSpec b{"b", ParamType::Boolean, nullptr, false, ""};
-    CHECK_THROWS_WITH(fluxburst::parse_param_value(b, "maybe", "p", "--param"),
-                      Catch::Contains("a boolean"));
+    CHECK_THROWS_WITH(value_of(b, "maybe", "--param"), Catch::Contains("a boolean"));
     fluxburst::ParamSpec n{"n", ParamType::Number, nullptr, false, ""};
-    CHECK_THROWS(fluxburst::parse_param_value(n, "nan", "p", "x"));
-    CHECK_THROWS(fluxburst::parse_param_value(n, "1e999", "p", "x"));
+    CHECK_THROWS(value_of(n, "nan", "x"));
+    CHECK_THROWS(value_of(n, "1e999", "x"));
     fluxburst::ParamSpec i{"i", ParamType::Integer, nullptr, false, ""};
-    CHECK_THROWS(fluxburst::parse_param_value(i, "99999999999999999999", "p", "x"));
-    CHECK(fluxburst::parse_param_value(i, " -3 ", "p", "x") == -3);
+    CHECK_THROWS(value_of(i, "99999999999999999999", "x"));
+    CHECK(value_of(i, " -3 ", "x") == -3);
 }
 
 TEST_CASE("schemas round-trip through JSON and bad schemas are refused") {
@@ -166,11 +172,10 @@ TEST_CASE("Params getters are typed") {
 TEST_CASE("text that is not UTF-8 is refused, naming the key (found by fuzz_param_arg)") {
     fluxburst::ParamSpec str{"prefix", ParamType::String, nullptr, false, ""};
     fluxburst::ParamSpec list{"hosts", ParamType::List, nullptr, false, ""};
-    CHECK_THROWS_WITH(fluxburst::parse_param_value(str, "a\xac", "p", "--param"),
+    CHECK_THROWS_WITH(value_of(str, "a\xac", "--param"),
                       Catch::Contains("parameter 'prefix' (--param) is not valid UTF-8"));
-    CHECK_THROWS_WITH(fluxburst::parse_param_value(list, "a,\xff", "p", "x"),
-                      Catch::Contains("not valid UTF-8"));
-    CHECK(fluxburst::parse_param_value(str, "caf\xc3\xa9", "p", "x") == "caf\xc3\xa9");
+    CHECK_THROWS_WITH(value_of(list, "a,\xff", "x"), Catch::Contains("not valid UTF-8"));
+    CHECK(value_of(str, "caf\xc3\xa9", "x") == "caf\xc3\xa9");
     CHECK_THROWS_AS(fluxburst::merge_params("p", {str}, {{"prefix", std::string("\xc3")}}),
                     ParamError);
     test::EnvVar env("FLUXBURST_PREFIX", "\xac");
@@ -186,13 +191,13 @@ TEST_CASE("closest_match: one edit per third of the word, swaps count once") {
     CHECK(fluxburst::closest_match("x", {}).empty());
 }
 
-TEST_CASE("check_param_value: whole numbers pass for integers, huge or fractional ones do not") {
+TEST_CASE("values: whole numbers pass for integers, huge or fractional ones do not") {
     fluxburst::ParamSpec n{"max_nodes", ParamType::Integer, nullptr, false, ""};
-    CHECK(fluxburst::check_param_value(n, 8.0, "p", "x") == 8);
-    CHECK(fluxburst::check_param_value(n, "12", "p", "x") == 12);
-    CHECK_THROWS_WITH(fluxburst::check_param_value(n, 1e300, "p", "config"),
+    CHECK(value_of(n, 8.0, "x") == 8);
+    CHECK(value_of(n, "12", "x") == 12);
+    CHECK_THROWS_WITH(value_of(n, 1e300, "config"),
                       Catch::Contains("'max_nodes' (config) expects integer"));
-    CHECK_THROWS_AS(fluxburst::check_param_value(n, 2.5, "p", "x"), ParamError);
+    CHECK_THROWS_AS(value_of(n, 2.5, "x"), ParamError);
 }
 
 TEST_CASE("number parameters: nan and inf are refused from every source") {
@@ -202,7 +207,7 @@ TEST_CASE("number parameters: nan and inf are refused from every source") {
     for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(),
                        -std::numeric_limits<double>::infinity()}) {
         CAPTURE(bad);
-        CHECK_THROWS_WITH(fluxburst::check_param_value(t, bad, "local", "config"),
+        CHECK_THROWS_WITH(value_of(t, bad, "config"),
                           Catch::Contains("'command_timeout' (config) expects a finite number"));
         CHECK_THROWS_AS(fluxburst::merge_params("local", {t}, {{"command_timeout", bad}}),
                         ParamError);
@@ -210,7 +215,7 @@ TEST_CASE("number parameters: nan and inf are refused from every source") {
                         ParamError);
     }
     for (const char* bad : {"nan", "inf", "-inf", "infinity", "1e400"})
-        CHECK_THROWS_AS(fluxburst::check_param_value(t, bad, "local", "--param"), ParamError);
-    CHECK(fluxburst::check_param_value(t, 1.5, "local", "config") == 1.5);
-    CHECK(fluxburst::check_param_value(t, 3, "local", "config") == 3);
+        CHECK_THROWS_AS(value_of(t, bad, "--param"), ParamError);
+    CHECK(value_of(t, 1.5, "config") == 1.5);
+    CHECK(value_of(t, 3, "config") == 3);
 }

@@ -130,6 +130,12 @@ public:
                             const nlohmann::json& params = nlohmann::json::object(),
                             const nlohmann::json& overrides = nullptr);
 
+    /// load() with parameter values that carry where they were given: its errors
+    /// name that origin ("config file 'burst.toml', line 7", "--param
+    /// 'mock.max_nodes=4'"). `params.given` is below the environment,
+    /// `params.overrides` above it.
+    BurstPlugin& load_with(const std::string& name, const ParamLayers& params);
+
     /// The parameters load() would give plugin `name`, without loading it.
     nlohmann::json resolve_params(const std::string& name,
                                   const nlohmann::json& params = nlohmann::json::object(),

@@ -50,31 +50,41 @@ FLUXBURST_API nlohmann::json schema_to_json(const ParamSchema& schema);
 /// or a per-job parameter named "plugin".
 FLUXBURST_API ParamSchema schema_from_json(const nlohmann::json& j, const std::string& plugin);
 
-/// Convert text (an environment variable, a `--param` value) to a value of the
-/// parameter's type. Integers and numbers must be whole strings ("8", "2.5");
-/// booleans accept true/false, yes/no, on/off, 1/0; lists accept a JSON array or
-/// comma-separated items. Throws ParamError naming plugin, key and `origin`.
-FLUXBURST_API nlohmann::json parse_param_value(const ParamSpec& spec, const std::string& text,
-                                               const std::string& plugin,
-                                               const std::string& origin);
-
-/// Check one value for a parameter and return it in the parameter's type: text is
-/// converted as parse_param_value does; a whole number (8.0) passes for an
-/// integer, any number for a number; anything else must have the declared type.
-/// Throws ParamError naming plugin, key and `origin` (expected and given type).
-FLUXBURST_API nlohmann::json check_param_value(const ParamSpec& spec, const nlohmann::json& value,
-                                               const std::string& plugin,
-                                               const std::string& origin);
-
 /// The environment variable for parameter `key` of plugin `plugin` alone:
 /// FLUXBURST_<PLUGIN>_<KEY>, upper-cased, every character other than a letter or
 /// digit made '_' (plugin "compute-engine", key "zone": FLUXBURST_COMPUTE_ENGINE_ZONE).
 FLUXBURST_API std::string plugin_env_name(const std::string& plugin, const std::string& key);
 
-/// Merge and validate parameters (see the top of this file). `given` and
-/// `overrides` must be JSON objects (or null). Throws ParamError on an unknown key
-/// (suggesting the closest declared key), a wrong type (expected and given) or a
-/// missing required key.
+/// One parameter value given for a plugin, and where it was given, which every
+/// error about it names ("config file 'burst.toml', line 7", "--param
+/// 'mock.max_nodes=4'"). Text is converted by the parameter's type (integers and
+/// numbers must be whole strings, "8", "2.5"; booleans accept true/false, yes/no,
+/// on/off, 1/0; lists a JSON array or comma-separated items); a whole number (8.0)
+/// passes for an integer, any number for a number; a null value counts as not given.
+struct ParamSetting {
+    std::string key;
+    nlohmann::json value;
+    std::string origin;
+};
+
+/// The values given for one plugin, in the two layers around the environment
+/// (within a layer, a later setting of a key wins).
+struct ParamLayers {
+    std::vector<ParamSetting> given;      ///< below the environment (a config file)
+    std::vector<ParamSetting> overrides;  ///< above it (a command line)
+};
+
+/// Merge and validate parameters (see the top of this file): the declared defaults,
+/// `layers.given`, the environment (FLUXBURST_<PLUGIN>_<KEY>, else FLUXBURST_<KEY>),
+/// `layers.overrides`. Throws ParamError (subject: plugin and key) naming the
+/// setting's origin on an unknown key (suggesting the closest declared key) or a
+/// value of the wrong type (expected and given), or a missing required key.
+FLUXBURST_API nlohmann::json merge_param_layers(const std::string& plugin,
+                                                const ParamSchema& schema,
+                                                const ParamLayers& layers);
+
+/// merge_param_layers with `given` and `overrides` as JSON objects (or null), their
+/// origins named "given to load" and "override".
 FLUXBURST_API nlohmann::json merge_params(const std::string& plugin, const ParamSchema& schema,
                                           const nlohmann::json& given,
                                           const nlohmann::json& overrides = nullptr);

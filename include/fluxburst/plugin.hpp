@@ -56,11 +56,12 @@
 /// The plugin ABI version. The loader refuses a plugin built for another one.
 /// It changes whenever BurstPlugin's layout or virtual functions change, or the
 /// types they take (Job, BurstRequest, BurstResult, Params, ParamSpec); 3: per-job
-/// parameters (ParamSpec::per_job, BurstRequest::params), progress(). Besides it,
-/// the loader checks the build identity (fluxburst_build_identity_t, in
-/// detail/plugin_entry.hpp): the library's major version, the compiler's C++ ABI and
-/// nlohmann_json's ABI, which the boundary's C++ types depend on.
-#define FLUXBURST_PLUGIN_ABI_VERSION 3
+/// parameters (ParamSpec::per_job, BurstRequest::params), progress(); 4: the errors
+/// plugins throw (Error) carry a code and a subject. Besides it, the loader checks
+/// the build identity (fluxburst_build_identity_t, in detail/plugin_entry.hpp): the
+/// library's major version, the compiler's C++ ABI and nlohmann_json's ABI, which
+/// the boundary's C++ types depend on.
+#define FLUXBURST_PLUGIN_ABI_VERSION 4
 
 namespace fluxburst {
 

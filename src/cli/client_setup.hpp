@@ -1,38 +1,22 @@
-// From options and config file to a ready Client: plugin directories, the job
-// queue, the plugins (with their parameters in precedence order) and the ordering.
+// From resolved settings to a ready Client: plugin directories, the job queue, the
+// plugins with their parameter layers, and the ordering.
 #pragma once
-
-#include <optional>
-#include <string>
-#include <vector>
 
 #include <fluxburst/client.hpp>
 
-#include "config_file.hpp"
-#include "options.hpp"
+#include "settings.hpp"
 
 namespace fluxburst::cli {
 
-/// The config file of --config, when given (UsageError when it is bad).
-std::optional<ConfigFile> read_config(const Options& opts);
+/// A client searching settings.plugin_dirs, reading the jobs settings.jobs names
+/// (the client's own in-memory queue for JobsSource::none), with the ordering set.
+/// Opening the Flux instance can fail: Error of kind unreachable, naming its URI.
+Client make_client(const Settings& settings);
 
-/// A client searching the plugin directories of the options and the config file;
-/// `queue` may be null (an in-memory queue is used). UsageError for a plugin
-/// directory that does not exist.
-Client make_client(const Options& opts, const ConfigFile* cfg, std::shared_ptr<JobQueue> queue);
-
-/// The plugins to load, in order: --plugin, else [burst] plugins, else "mock" with
-/// --mock. UsageError when none is given, or one is given twice.
-std::vector<std::string> plugin_names(const Options& opts, const ConfigFile* cfg);
-
-/// Load `names` into `client` with their parameters: config file [plugin.NAME] <
-/// FLUXBURST_<KEY> < --param. Unknown plugins, bad parameters and a plugin's
-/// validate() refusing are UsageErrors; a broken plugin file, or an init that
-/// fails, a RuntimeError.
-void load_plugins(Client& client, const std::vector<std::string>& names, const Options& opts,
-                  const ConfigFile* cfg);
-
-/// Set the ordering from --ordering or [burst] ordering (UsageError when unknown).
-void apply_ordering(Client& client, const Options& opts, const ConfigFile* cfg);
+/// Check that every [plugin.NAME] table names a plugin on the search path, then
+/// load settings.plugins in order. The library's errors say what went wrong
+/// (plugin_not_found, plugin_broken, bad_parameter naming the value's origin,
+/// plugin_refused). Only the plugins asked for are opened.
+void load_plugins(Client& client, const Settings& settings);
 
 }  // namespace fluxburst::cli

@@ -1,19 +1,22 @@
-// The subcommands of flux-burst. Each returns the exit status, or throws
-// UsageError / RuntimeError / fluxburst::Error (mapped to exit statuses by main).
+// The subcommands of flux-burst. Each takes the resolved settings and returns the
+// exit status, or throws fluxburst::Error (whose kind main maps to an exit status).
 #pragma once
 
 #include "options.hpp"
+#include "settings.hpp"
 
 namespace fluxburst::cli {
 
-int plugins_command(const Options& opts);
-int setup_command(const Options& opts);
-int select_command(const Options& opts);
-int run_command(const Options& opts);
-int request_command(const Options& opts);
-int unburst_command(const Options& opts);
+int plugins_command(const Settings& settings);
+int setup_command(const Settings& settings);
+int select_command(const Settings& settings);
+int run_command(const Settings& settings);
+int request_command(const Settings& settings);
+int unburst_command(const Settings& settings);
 
-/// The subcommand opts.command names.
-int dispatch(const Options& opts);
+using Command = int (*)(const Settings& settings);
+
+/// Read the config file, resolve the settings, set the log level, run `command`.
+int run_subcommand(Command command, const Options& opts);
 
 }  // namespace fluxburst::cli

@@ -11,11 +11,9 @@
 #include <toml++/toml.h>
 
 #include <fluxburst/error.hpp>
-#include <fluxburst/ordering.hpp>
 #include <fluxburst/trusted_file.hpp>
 
 #include "duration.hpp"
-#include "exit_codes.hpp"
 #include "suggest.hpp"
 
 namespace fluxburst::cli {
@@ -81,7 +79,8 @@ public:
     explicit Reader(ConfigFile& cfg) : cfg_(cfg) {}
 
     [[noreturn]] void fail(const toml::node& node, const std::string& what) const {
-        throw UsageError(fmt::format("{}: {}", cfg_.where(line_of(node)), what));
+        throw Error(ErrorCode::bad_config, fmt::format("{}: {}", cfg_.where(line_of(node)), what),
+                    {"", "", cfg_.path});
     }
 
     std::string string_value(const toml::node& node, const std::string& key) const {
@@ -106,9 +105,10 @@ public:
     double duration_value(const toml::node& node, const std::string& key,
                           const char* table = "burst") const {
         std::string what = fmt::format("{}: [{}] {}", cfg_.where(line_of(node)), table, key);
-        if (node.is_string()) return parse_duration(*node.value<std::string>(), what);
+        if (node.is_string())
+            return parse_duration(*node.value<std::string>(), what, ErrorCode::bad_config);
         if (node.is_integer() || node.is_floating_point()) {
-            return checked_duration(*node.value<double>(), what);
+            return checked_duration(*node.value<double>(), what, ErrorCode::bad_config);
         }
         fail(node,
              fmt::format("'{}' must be a duration such as \"5s\" or a number of seconds, got {}",
@@ -119,17 +119,13 @@ public:
         std::string base = dir_of(cfg_.path);
         for (const auto& [k, node] : table) {
             std::string key(k.str());
+            cfg_.lines[key] = line_of(node);
             if (key == "plugins") {
                 cfg_.plugins = string_list(node, key);
             } else if (key == "ordering") {
                 cfg_.ordering = string_value(node, key);
-                auto names = ordering::names();
-                if (std::find(names.begin(), names.end(), cfg_.ordering) == names.end())
-                    fail(node, fmt::format("[burst] ordering '{}' is unknown{}", cfg_.ordering,
-                                           suggestion(cfg_.ordering, names)));
             } else if (key == "interval") {
                 cfg_.interval = duration_value(node, key);
-                if (*cfg_.interval <= 0) fail(node, "[burst] interval must be more than 0");
             } else if (key == "unburst_after") {
                 cfg_.unburst_after = duration_value(node, key);
             } else if (key == "jobs") {
@@ -189,7 +185,9 @@ public:
         try {
             p.check();
         } catch (const Error& e) {
-            throw UsageError(fmt::format("{}: [controller]: {}", cfg_.where(), e.what()));
+            throw Error(ErrorCode::bad_config,
+                        fmt::format("{}: [controller]: {}", cfg_.where(), e.what()),
+                        {"", "", cfg_.path});
         }
     }
 
@@ -288,18 +286,21 @@ ConfigFile read_config_file(const std::string& path) {
     try {
         text = read_trusted_file(path, "config file", TrustedOwner::UserOrRoot, max_config_size);
     } catch (const Error& e) {
-        throw UsageError(e.what());
+        // Refused or unreadable: for the command, a config file it cannot use.
+        throw Error(ErrorCode::bad_config, e.what(), {"", "", path});
     }
     if (!text)
-        throw UsageError(
-            fmt::format("cannot read config file '{}': {}", path, std::strerror(ENOENT)));
+        throw Error(ErrorCode::bad_config,
+                    fmt::format("cannot read config file '{}': {}", path, std::strerror(ENOENT)),
+                    {"", "", path});
     toml::table root;
     try {
         root = toml::parse(*text, path);
     } catch (const toml::parse_error& e) {
-        throw UsageError(fmt::format("config file '{}' is not valid TOML: line {}, column {}: {}",
-                                     path, e.source().begin.line, e.source().begin.column,
-                                     e.description()));
+        throw Error(ErrorCode::bad_config,
+                    fmt::format("config file '{}' is not valid TOML: line {}, column {}: {}", path,
+                                e.source().begin.line, e.source().begin.column, e.description()),
+                    {"", "", path});
     }
     Reader(cfg).top(root);
     return cfg;

@@ -22,9 +22,10 @@
 //   [plugin.mock]
 //   max_nodes = 8
 //
-// Everything is checked when the file is read, except the keys of [plugin.NAME]
-// tables, which need the plugin's schema (see plugin_params.hpp). Every error names
-// the file, and the key and line where there is one.
+// Its syntax and types are checked when the file is read (a bad_config Error naming
+// the file, and the key and line where there is one); what needs more than the file
+// (ordering names, the keys of [plugin.NAME] tables, plugin directories) is checked
+// where the settings are resolved (settings.hpp) or by the library.
 #pragma once
 
 #include <map>
@@ -48,12 +49,13 @@ struct PluginTable {
 struct ConfigFile {
     std::string path;
     std::optional<std::vector<std::string>> plugins;
-    std::string ordering;                       ///< "" when not given
+    std::string ordering;                       ///< "" when not given (not checked yet)
     std::optional<double> interval;             ///< seconds
     std::optional<double> unburst_after;        ///< seconds
     std::string jobs;                           ///< resolved against the file's directory
     std::vector<std::string> plugin_path;       ///< resolved likewise
     std::map<std::string, PluginTable> plugin;  ///< [plugin.NAME] tables
+    std::map<std::string, long> lines;          ///< [burst] key -> its line
     /// [controller]: the policy with the values given applied over the defaults
     /// (interval and unburst_after come from [burst]), and the state file.
     ControllerPolicy policy;
@@ -63,9 +65,9 @@ struct ConfigFile {
     std::string where(long line = 0) const;
 };
 
-/// Read and check a config file. Throws UsageError naming the file (and the key and
-/// line) when it is missing, unreadable, not TOML, or holds an unknown key or a value
-/// of the wrong type.
+/// Read and check a config file. Throws Error (bad_config) naming the file (and the
+/// key and line) when it is missing, unreadable, untrusted, not TOML, or holds an
+/// unknown key or a value of the wrong type.
 ConfigFile read_config_file(const std::string& path);
 
 }  // namespace fluxburst::cli

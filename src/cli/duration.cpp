@@ -6,16 +6,13 @@
 
 #include <fmt/format.h>
 
-#include "exit_codes.hpp"
-
 namespace fluxburst::cli {
 
-double parse_duration(const std::string& text, const std::string& what) {
+double parse_duration(const std::string& text, const std::string& what, ErrorCode code) {
     auto bad = [&] {
-        return UsageError(fmt::format(
-            "{}: '{}' is not a duration; use a number with an optional unit ms, s, m or h, "
-            "for example 5s, 0.5s, 200ms, 2m",
-            what, text));
+        return Error(code, fmt::format("{}: '{}' is not a duration; use a number with an optional "
+                                       "unit ms, s, m or h, for example 5s, 0.5s, 200ms, 2m",
+                                       what, text));
     };
     if (text.empty()) throw bad();
     errno = 0;
@@ -35,20 +32,20 @@ double parse_duration(const std::string& text, const std::string& what) {
     else
         throw bad();
     if (value < 0)
-        throw UsageError(
-            fmt::format("{}: '{}' is negative; a duration must be 0 or more", what, text));
+        throw Error(code,
+                    fmt::format("{}: '{}' is negative; a duration must be 0 or more", what, text));
     if (!std::isfinite(value * scale)) throw bad();
-    return checked_duration(value * scale, what);
+    return checked_duration(value * scale, what, code);
 }
 
-double checked_duration(double seconds, const std::string& what) {
+double checked_duration(double seconds, const std::string& what, ErrorCode code) {
     if (!std::isfinite(seconds))
-        throw UsageError(fmt::format(
-            "{}: {} is not a duration; give a finite number of seconds or a text such as \"5s\"",
-            what, seconds));
+        throw Error(code, fmt::format("{}: {} is not a duration; give a finite number of seconds "
+                                      "or a text such as \"5s\"",
+                                      what, seconds));
     if (seconds < 0)
-        throw UsageError(
-            fmt::format("{}: {} is negative; a duration must be 0 or more", what, seconds));
+        throw Error(code,
+                    fmt::format("{}: {} is negative; a duration must be 0 or more", what, seconds));
     return seconds > max_duration_seconds ? max_duration_seconds : seconds;
 }
 

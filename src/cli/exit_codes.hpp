@@ -1,14 +1,12 @@
-// The exit statuses of flux-burst, and the exceptions that choose them.
-//
-//   0  success
-//   1  runtime error: a plugin failed (run, unburst, request), the jobs could not be
-//      read or marked, a plugin file is broken
-//   2  usage error: unknown subcommand or option, bad value, bad --param, unknown
-//      plugin or parameter, a plugin refusing its parameters, bad config file
+// The exit statuses of flux-burst: what each means (the text --help prints and the
+// README's table holds; a test keeps them equal), and the one table that gives an
+// error's kind its exit status.
 #pragma once
 
-#include <stdexcept>
 #include <string>
+#include <vector>
+
+#include <fluxburst/error.hpp>
 
 namespace fluxburst::cli {
 
@@ -18,16 +16,20 @@ enum ExitCode : int {
     exit_usage = 2,
 };
 
-/// The command was called wrongly (options, values, config file, parameters): exit 2.
-class UsageError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
+/// One exit status and what it means.
+struct ExitStatusText {
+    int status;
+    const char* meaning;
 };
 
-/// The work could not be done (broken plugin file, unreadable queue): exit 1.
-class RuntimeError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+/// Every exit status with its meaning, in order.
+const std::vector<ExitStatusText>& exit_status_texts();
+
+/// The "Exit status:" section of --help, made from exit_status_texts().
+std::string exit_status_help();
+
+/// The exit status for an error of kind `code` (2: the command was called wrongly;
+/// 1: the work could not be done).
+int exit_status(ErrorCode code);
 
 }  // namespace fluxburst::cli

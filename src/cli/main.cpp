@@ -7,9 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <fluxburst/error.hpp>
-#include <fluxburst/log.hpp>
 
-#include "commands.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
 #include "suggest.hpp"
@@ -43,17 +41,9 @@ void check_subcommand(const CLI::App& app, int argc, char** argv) {
     for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
         names.push_back(sub->get_name());
     if (std::find(names.begin(), names.end(), argv[1]) != names.end()) return;
-    throw UsageError(fmt::format("unknown subcommand '{}'{}", argv[1], suggestion(argv[1], names)));
-}
-
-void set_log_level(const Options& opts) {
-    using fluxburst::LogLevel;
-    if (opts.quiet)
-        fluxburst::set_log_level(LogLevel::Error);
-    else if (opts.verbose >= 2)
-        fluxburst::set_log_level(LogLevel::Debug);
-    else if (opts.verbose == 1)
-        fluxburst::set_log_level(LogLevel::Info);
+    throw fluxburst::Error(
+        fluxburst::ErrorCode::usage,
+        fmt::format("unknown subcommand '{}'{}", argv[1], suggestion(argv[1], names)));
 }
 
 }  // namespace
@@ -66,28 +56,19 @@ int main(int argc, char** argv) {
     }
     CLI::App app("", "flux-burst");
     Options opts;
+    int status = exit_ok;
     try {
-        define_options(app, opts);
+        define_options(app, opts, status);
         check_subcommand(app, argc, argv);
-        app.parse(argc, argv);
+        app.parse(argc, argv);  // runs the subcommand (its callback), which sets `status`
+        return status;
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-        return fail(exit_usage, e.what());
-    } catch (const UsageError& e) {
-        return fail(exit_usage, e.what());
-    }
-    set_log_level(opts);
-    try {
-        return dispatch(opts);
-    } catch (const UsageError& e) {
-        return fail(exit_usage, e.what());
-    } catch (const fluxburst::ParamError& e) {
-        return fail(exit_usage, e.what());
-    } catch (const RuntimeError& e) {
-        return fail(exit_runtime, e.what());
+        return fail(exit_status(fluxburst::ErrorCode::usage), e.what());
     } catch (const fluxburst::Error& e) {
-        return fail(exit_runtime, e.what());
+        return fail(exit_status(e.code()), e.what());  // the one table of exit statuses
     } catch (const std::exception& e) {
-        return fail(exit_runtime, std::string("unexpected error: ") + e.what());
+        return fail(exit_status(fluxburst::ErrorCode::failed),
+                    std::string("unexpected error: ") + e.what());
     }
 }

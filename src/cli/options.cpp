@@ -1,4 +1,9 @@
 #include "options.hpp"
+
+#include <utility>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
 #include "version.hpp"
 
 #include <CLI/CLI.hpp>
@@ -67,15 +72,7 @@ Environment:
 
 Output: results on stdout (a table, or with --json one JSON document; with
   run --watch, one JSON document per line for each cycle that did something);
-  logs and errors on stderr.
-
-Exit status:
-  0  success
-  1  runtime error: a plugin failed (run, request, unburst), the jobs could not be read
-     or marked, some queue entries are malformed (reported as skipped; the valid jobs
-     are still handled), a plugin file is broken or its init fails
-  2  usage error: unknown subcommand or option, bad value, bad --param, unknown plugin
-     or parameter, a plugin refusing its parameters, bad config file)";
+  logs and errors on stderr.)";
 
 // A whole number >= min, with a message that says so (CLI11's own ranges print
 // the largest double).
@@ -129,9 +126,9 @@ void add_jobs_and_plugins(CLI::App* sub, Options& o, bool ordering) {
 
 }  // namespace
 
-void define_options(CLI::App& app, Options& o) {
+void define_options(CLI::App& app, Options& o, int& status) {
     app.description(description);
-    app.footer(footer);
+    app.footer(std::string(footer) + "\n\n" + exit_status_help());
     app.set_version_flag("--version", version_text(false),
                          "print the version and exit (with -v: the library, Flux support and "
                          "the JSON reader's CPU kernel)");
@@ -212,8 +209,16 @@ void define_options(CLI::App& app, Options& o) {
                                        "or those named with --plugin)");
     add_jobs_and_plugins(unburst, o, false);
 
-    for (auto* sub : {plugins, setup, select, run, request, unburst}) {
-        sub->callback([&o, sub] { o.command = sub->get_name(); });
+    // Each subcommand runs from its callback, once the whole command line is parsed
+    // and checked.
+    const std::pair<CLI::App*, Command> commands[] = {
+        {plugins, plugins_command}, {setup, setup_command},     {select, select_command},
+        {run, run_command},         {request, request_command}, {unburst, unburst_command}};
+    for (const auto& [sub, command] : commands) {
+        sub->callback([&o, &status, sub = sub, command = command] {
+            o.command = sub->get_name();
+            status = run_subcommand(command, o);
+        });
         // Subcommands inherit the main footer; give them a pointer to it instead.
         if (sub != run)
             sub->footer("See flux-burst --help for precedence, environment and exit status.");

@@ -47,7 +47,8 @@ struct Options {
     bool overwrite = false;  ///< --overwrite
 };
 
-/// Define the subcommands and options on `app`, writing into `opts`.
-void define_options(CLI::App& app, Options& opts);
+/// Define the subcommands and options on `app`, writing into `opts`. Parsing runs
+/// the subcommand given (run_subcommand) and sets `status` to its exit status.
+void define_options(CLI::App& app, Options& opts, int& status);
 
 }  // namespace fluxburst::cli

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "exit_codes.hpp"
+#include <fluxburst/error.hpp>
 
 namespace fluxburst::cli {
 
@@ -10,10 +10,10 @@ std::vector<ParamArg> parse_param_args(const std::vector<std::string>& args) {
     std::vector<ParamArg> out;
     for (const auto& arg : args) {
         auto bad = [&](const std::string& why) {
-            return UsageError(
-                fmt::format("--param '{}': {}; expected --param NAME.KEY=VALUE, for "
-                            "example --param mock.max_nodes=4",
-                            arg, why));
+            return Error(ErrorCode::usage,
+                         fmt::format("--param '{}': {}; expected --param NAME.KEY=VALUE, for "
+                                     "example --param mock.max_nodes=4",
+                                     arg, why));
         };
         auto eq = arg.find('=');
         if (eq == std::string::npos) throw bad("no '=' before the value");

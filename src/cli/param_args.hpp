@@ -13,7 +13,7 @@ struct ParamArg {
     std::string text;    ///< the whole argument, for messages
 };
 
-/// Split each argument into plugin, key and value. Throws UsageError naming the
+/// Split each argument into plugin, key and value. Throws Error (usage) naming the
 /// argument when it has no '=', no "NAME." prefix, or an empty name or key.
 std::vector<ParamArg> parse_param_args(const std::vector<std::string>& args);
 

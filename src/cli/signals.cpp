@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "exit_codes.hpp"
+#include <fluxburst/error.hpp>
 
 namespace fluxburst::cli::signals {
 
@@ -37,7 +37,7 @@ extern "C" void on_stop(int sig) {
 void install_stop_handlers() {
     if (wake_pipe[0] >= 0) return;
     if (::pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
-        throw RuntimeError(
+        throw Error(
             fmt::format("cannot create a pipe for signal handling: {}", std::strerror(errno)));
     struct sigaction sa {};
     sa.sa_handler = on_stop;
@@ -46,8 +46,8 @@ void install_stop_handlers() {
     sa.sa_flags = SA_RESTART | SA_RESETHAND;
     for (int sig : {SIGINT, SIGTERM}) {
         if (::sigaction(sig, &sa, nullptr) != 0)
-            throw RuntimeError(fmt::format("cannot install a handler for signal {}: {}", sig,
-                                           std::strerror(errno)));
+            throw Error(fmt::format("cannot install a handler for signal {}: {}", sig,
+                                    std::strerror(errno)));
     }
 }
 

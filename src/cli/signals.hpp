@@ -4,7 +4,7 @@
 
 namespace fluxburst::cli::signals {
 
-/// Install the handlers (idempotent). Throws RuntimeError if they cannot be set.
+/// Install the handlers (idempotent). Throws Error (failed) if they cannot be set.
 void install_stop_handlers();
 
 /// True once SIGINT or SIGTERM arrived.

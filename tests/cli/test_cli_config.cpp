@@ -121,9 +121,10 @@ TEST_CASE("bad config files exit 2 naming the file, key and line - nothing is wr
           {"line 2", "'plugins' must be an array of strings, got a string"});
     check("[burst]\nplugins = [\"mock\", 3]\n",
           {"must be an array of strings; it holds an integer"});
-    check("[burst]\nordering = \"fastest\"\n", {"[burst] ordering 'fastest' is unknown"});
+    check("[burst]\nordering = \"fastest\"\n",
+          {"line 2: [burst] ordering: unknown ordering 'fastest'; expected one of: in_order"});
     check("[burst]\ninterval = \"soon\"\n", {"[burst] interval: 'soon' is not a duration"});
-    check("[burst]\ninterval = 0\n", {"interval must be more than 0"});
+    check("[burst]\ninterval = 0\n", {"line 2: [burst] interval: must be more than 0"});
     for (const char* bad : {"nan", "inf", "+inf", "-nan", "-inf"}) {
         check(std::string("[burst]\ninterval = ") + bad + "\n",
               {"[burst] interval", "not a duration"});
@@ -133,17 +134,17 @@ TEST_CASE("bad config files exit 2 naming the file, key and line - nothing is wr
     check("[burst]\nunburst_after = true\n", {"'unburst_after' must be a duration"});
     check("[burst]\nplugin_path = [\"no-such-dir\"]\n",
           {"[burst] plugin_path", "is not a directory"});
+    const std::string line2 = "(config file '" + s.config + "', line 2)";
     check("[plugin.mock]\nmax_node = 3\n",
-          {"line 2", "[plugin.mock] max_node",
-           "has no parameter 'max_node'; did you mean 'max_nodes'?"});
+          {"plugin 'mock': unknown parameter 'max_node' " + line2 + "; did you mean 'max_nodes'?"});
     check("[plugin.mock]\nmax_nodes = \"lots\"\n", {"line 2", "expects an integer, got 'lots'"});
     check("[plugin.mock]\nmax_nodes = true\n",
-          {"line 2", "parameter 'max_nodes' expects integer, got a boolean"});
+          {"plugin 'mock': parameter 'max_nodes' " + line2 + " expects integer, got boolean true"});
     // a float too large for an integer was cast (undefined behaviour) and reached the plugin
     check("[plugin.mock]\nmax_nodes = 1e300\n",
-          {"line 2", "parameter 'max_nodes' expects integer, got a number"});
+          {"parameter 'max_nodes' " + line2 + " expects integer, got number"});
     check("[plugin.mock]\nmax_nodes = 2.5\n",
-          {"line 2", "parameter 'max_nodes' expects integer, got a number"});
+          {"parameter 'max_nodes' " + line2 + " expects integer, got number 2.5"});
     check("[plugin.mokc]\nmax_nodes = 3\n",
           {"line 1", "[plugin.mokc]: unknown plugin 'mokc'", "did you mean 'mock'?"});
     check("[plugin.mock]\nwhen = 1979-05-27\n", {"a date is not a parameter value"});

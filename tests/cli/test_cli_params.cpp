@@ -56,8 +56,10 @@ TEST_CASE("bad --param values exit 2 naming the argument, plugin and key - no fi
     check("local.max_nodes=4",
           "--param 'local.max_nodes=4': plugin 'local' is not loaded (loaded: mock)");
     check("mock.max_node=4",
-          "plugin 'mock' has no parameter 'max_node'; did you mean 'max_nodes'?");
-    check("mock.colour=red", "plugin 'mock' has no parameter 'colour'");
+          "plugin 'mock': unknown parameter 'max_node' (--param 'mock.max_node=4'); did you mean "
+          "'max_nodes'?");
+    check("mock.colour=red",
+          "plugin 'mock': unknown parameter 'colour' (--param 'mock.colour=red')");
     check("mock.max_nodes=four",
           "parameter 'max_nodes' (--param 'mock.max_nodes=four') expects an integer, got 'four'");
     check("mock.max_nodes=2.5", "expects an integer, got '2.5'");
