@@ -36,14 +36,18 @@ std::string default_identity() {
 
 void check_seconds(double value, const char* name, bool zero_ok) {
     if (!std::isfinite(value) || value < 0 || (!zero_ok && value == 0))
-        throw Error(fmt::format("controller policy: {} must be {} seconds, got {}", name,
-                                zero_ok ? "0 or more" : "more than 0", value));
+        throw Error(ErrorCode::usage,
+                    fmt::format("controller policy: {} must be {} seconds, got {}", name,
+                                zero_ok ? "0 or more" : "more than 0", value),
+                    {"", name, ""});
 }
 
 void check_count(std::int64_t value, const char* name) {
     if (value < 0)
         throw Error(
-            fmt::format("controller policy: {} must be 0 (no cap) or more, got {}", name, value));
+            ErrorCode::usage,
+            fmt::format("controller policy: {} must be 0 (no cap) or more, got {}", name, value),
+            {"", name, ""});
 }
 
 }  // namespace
@@ -56,10 +60,11 @@ SteadyClock::duration seconds(double s) {
 BurstSizing burst_sizing_from_name(const std::string& name) {
     if (name == "largest") return BurstSizing::LargestJob;
     if (name == "sum") return BurstSizing::SumOfJobs;
-    throw Error(
-        fmt::format("unknown burst sizing '{}': use \"largest\" (the largest job) or "
-                    "\"sum\" (the sum of the jobs, capped by the plugin's limit)",
-                    name));
+    throw Error(ErrorCode::usage,
+                fmt::format("unknown burst sizing '{}': use \"largest\" (the largest job) or "
+                            "\"sum\" (the sum of the jobs, capped by the plugin's limit)",
+                            name),
+                {"", "sizing", ""});
 }
 
 void ControllerPolicy::check() const {
@@ -74,10 +79,11 @@ void ControllerPolicy::check() const {
     check_seconds(interval, "interval", false);
     check_seconds(batch_delay, "batch_delay", true);
     if (backoff_max < backoff_initial)
-        throw Error(
-            fmt::format("controller policy: backoff_max ({} s) must not be less than "
-                        "backoff_initial ({} s)",
-                        backoff_max, backoff_initial));
+        throw Error(ErrorCode::usage,
+                    fmt::format("controller policy: backoff_max ({} s) must not be less than "
+                                "backoff_initial ({} s)",
+                                backoff_max, backoff_initial),
+                    {"", "backoff_max", ""});
 }
 
 std::int64_t PluginTrack::nodes() const {

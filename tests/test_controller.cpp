@@ -459,6 +459,16 @@ TEST_CASE("controller: policy values out of range are refused, naming the field"
     o = options_with(clock);
     o.policy.backoff_max = 1;
     CHECK_THROWS_WITH(Controller(queue, {}, o), Catch::Contains("backoff_max"));
+    // a usage error, naming the field as its subject (the command exits as for a bad option)
+    o = options_with(clock);
+    o.policy.up_timeout = -3;
+    try {
+        Controller(queue, {}, o);
+        FAIL("a negative up_timeout was accepted");
+    } catch (const fluxburst::Error& e) {
+        CHECK(e.code() == fluxburst::ErrorCode::usage);
+        CHECK(e.subject().key == "up_timeout");
+    }
 }
 
 TEST_CASE("controller: a burst not up within up_timeout is a failed burst: fail-over, backoff") {
