@@ -17,23 +17,20 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "atomic_file_writer.hpp"
 #include "file_lock.hpp"
 #include "job_fields.hpp"
 #include "job_file.hpp"
+#include "job_file_positions.hpp"
 
 namespace fluxburst {
 
 namespace {
-struct Range {
-    std::size_t index = 0;
-    std::size_t offset = 0;
-    std::size_t length = 0;
-    bool marked = false;  ///< already scheduled when listed (listings only)
-};
-using Ranges = std::unordered_map<JobId, Range>;
+using job_file::Position;
+using job_file::Positions;
 
-void remember(Ranges& ranges, JobId id, const job_file::Element& e) {
-    ranges.emplace(id, Range{e.index, e.offset, e.raw.size()});  // the first of duplicates
+void remember(Positions& positions, JobId id, const job_file::Element& e) {
+    positions.add(Position{id, e.index, e.offset, e.raw.size()});  // the first of duplicates
 }
 
 // The file a path names after following symbolic links (the path itself when it
@@ -52,7 +49,7 @@ constexpr std::chrono::milliseconds data_lock_wait{10000};
 // Write `text` with the bytes of `patches` (sorted by offset) replaced; every
 // other byte is kept as it was.
 struct Patch {
-    Range range;
+    Position range;
     std::string text;
 };
 void write_patched(const std::string& path, const std::string& what, const job_file::Text& text,
@@ -101,7 +98,7 @@ struct FileQueue::Watch {
 // rewrite just those bytes when the file has not changed since.
 struct FileQueue::Listing {
     job_file::FileId file;
-    Ranges ranges;
+    Positions positions;
 };
 
 FileQueue::FileQueue(std::string path) : path_(std::move(path)) {}
@@ -132,7 +129,7 @@ std::size_t FileQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
     job_file::Text text = job_file::load(path_);
     auto listing = std::make_shared<Listing>();
     listing->file = text.id;
-    listing->ranges.reserve(text.bytes.size() / 512);
+    listing->positions.reserve(text.bytes.size() / 512);
     std::size_t entries = 0;
     job_file::scan(path_, text, [&](const job_file::Element& element) {
         ++entries;
@@ -148,15 +145,15 @@ std::size_t FileQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
             problem(QueueProblem{entry_where(fields, element), *bad});
             return;
         }
-        auto [it, fresh] = listing->ranges.emplace(
-            fields.id, Range{element.index, element.offset, element.raw.size(),
-                             fields.burst_scheduled || fields.memo_plugin});
+        auto [held, fresh] = listing->positions.add(
+            Position{fields.id, element.index, element.offset, element.raw.size(),
+                     fields.burst_scheduled || fields.memo_plugin});
         if (!fresh) {
             // Only the first copy is ever marked: a second would burst again every cycle.
             problem(QueueProblem{
                 entry_where(fields, element),
                 fmt::format("element {} repeats the id of element {}; each job must appear once",
-                            element.index, it->second.index)});
+                            element.index, held->index)});
             return;
         }
         if (want) {
@@ -193,55 +190,47 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     if (marks.empty()) return;
     FileLock lock(path_ + ".lock", data_lock_wait, describe());
     job_file::Text text = job_file::load(path_);
-    Ranges scanned;
-    const Ranges* ranges = nullptr;
+    Positions scanned;
+    const Positions* positions = nullptr;
     // Unchanged since the listing: positions hold, and the jobs there were read
     // whole and found sound, so their text can be edited in place.
     bool listed = listing_ && listing_->file == text.id;
     if (listed) {
-        ranges = &listing_->ranges;
+        positions = &listing_->positions;
     } else {
         job_file::scan(path_, text, [&](const job_file::Element& element) {
             std::uint64_t id = 0;
             if (job_file::read_id(element, id)) remember(scanned, id, element);
         });
-        ranges = &scanned;
+        positions = &scanned;
     }
-    // Where each job is, checking first that the file holds them all.
-    std::vector<const Range*> found;
-    found.reserve(marks.size());
-    std::size_t estimate = 0;
+    const std::size_t end_capacity = text.bytes.size() + simdjson::SIMDJSON_PADDING;
+    auto element_at = [&](const Position& p) {
+        return job_file::Element{p.index, std::string_view(text.bytes.data() + p.offset, p.length),
+                                 p.offset, end_capacity - p.offset};
+    };
+    // First check that the file holds every job, none of them marked yet: any
+    // problem leaves the file untouched.
+    struct Edit {
+        const Position* at;
+        const JobMark* mark;
+    };
+    std::vector<Edit> edits;
+    edits.reserve(marks.size());
     for (const auto& mark : marks) {
-        auto it = ranges->find(mark.id);
-        if (it == ranges->end())
+        const Position* p = positions->find(mark.id);
+        if (!p)
             throw QueueError(
                 fmt::format("{}: cannot mark job {} ({}) scheduled: the file no longer "
                             "holds it; nothing was written",
                             describe(), job_id_f58(mark.id), mark.id));
-        found.push_back(&it->second);
-        estimate += it->second.length + mark.plugin.size() + 24;
+        edits.push_back(Edit{p, &mark});
     }
-    // Build every replacement first, into one buffer: any problem leaves the file
-    // untouched. Jobs from an unchanged listing are edited as text; others (and
-    // any job the edit cannot handle) are built, checked and written whole.
-    struct Patch {
-        std::size_t offset = 0, length = 0;  ///< the job's text in the file
-        std::size_t begin = 0, size = 0;     ///< its replacement in `edited`
-    };
-    std::vector<Patch> patches;
-    patches.reserve(marks.size());
-    std::string edited;
-    edited.reserve(estimate);
-    const std::size_t end_capacity = text.bytes.size() + simdjson::SIMDJSON_PADDING;
-    std::string plugin, quoted;  // the last plugin name, and as a JSON string
-    for (std::size_t i = 0; i < marks.size(); ++i) {
-        const JobMark& mark = marks[i];
-        const Range& r = *found[i];
-        job_file::Element element{r.index, std::string_view(text.bytes.data() + r.offset, r.length),
-                                  r.offset, end_capacity - r.offset};
+    for (const Edit& edit : edits) {
         // A listed job was read whole then and the file is unchanged: its flag holds.
-        bool marked = r.marked;
+        bool marked = edit.at->marked;
         if (!listed) {
+            job_file::Element element = element_at(*edit.at);
             detail::JobFields now;
             if (job_file::read_fields(element, now)) {
                 now = detail::JobFields{};  // malformed now: look at its JSON as it is
@@ -253,45 +242,53 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
             throw QueueError(fmt::format(
                 "{}: job {} ({}) is already marked scheduled; is another controller using this "
                 "file? Nothing was written",
-                describe(), job_id_f58(mark.id), mark.id));
-        std::size_t begin = edited.size();
-        if (mark.plugin != plugin || quoted.empty()) {
-            plugin = mark.plugin;
-            quoted = nlohmann::json(plugin).dump();
-        }
-        if (!listed || !job_file::mark_text(element, quoted, edited)) {
-            edited.resize(begin);
-            nlohmann::json job = job_file::to_json(element);
-            detail::JobFields fields;
-            if (auto bad = detail::fields_from_json(job, fields))
-                throw QueueError(
-                    fmt::format("{}: cannot mark job {} ({}) scheduled: {}; nothing was "
-                                "written",
-                                describe(), job_id_f58(mark.id), mark.id, *bad));
-            detail::mark_job_scheduled(job, mark.plugin);
-            edited += job.dump();
-        }
-        patches.push_back(Patch{r.offset, r.length, begin, edited.size() - begin});
+                describe(), job_id_f58(edit.mark->id), edit.mark->id));
     }
     // In file order; a job marked twice is written once, as its first mark says.
-    std::stable_sort(patches.begin(), patches.end(),
-                     [](const Patch& a, const Patch& b) { return a.offset < b.offset; });
-    patches.erase(std::unique(patches.begin(), patches.end(),
-                              [](const Patch& a, const Patch& b) { return a.offset == b.offset; }),
-                  patches.end());
-    // Every byte outside the marked jobs is kept as it was.
-    std::vector<std::string_view> out;
-    out.reserve(patches.size() * 2 + 1);
-    std::size_t at = 0;
-    for (const auto& p : patches) {
-        out.emplace_back(text.bytes.data() + at, p.offset - at);
-        out.emplace_back(edited.data() + p.begin, p.size);
-        at = p.offset + p.length;
-    }
-    out.emplace_back(text.bytes.data() + at, text.bytes.size() - at);
+    std::stable_sort(edits.begin(), edits.end(),
+                     [](const Edit& a, const Edit& b) { return a.at->offset < b.at->offset; });
+    edits.erase(std::unique(edits.begin(), edits.end(),
+                            [](const Edit& a, const Edit& b) { return a.at == b.at; }),
+                edits.end());
+    // Then write the new file as it is made: every byte outside the marked jobs as
+    // it was, each marked job edited as text (from an unchanged listing) or built,
+    // checked and written whole. A failure on the way removes the temporary file
+    // and leaves the jobs file as it was; the rename happens only at the end.
     try {
         // Through a symbolic link to its target (see write_patched).
-        write_file_atomically(real_path(path_), out);
+        AtomicFileWriter out(real_path(path_), 0644);
+        std::string plugin, quoted;  // the last plugin name, and as a JSON string
+        std::string edited;
+        std::size_t at = 0;
+        for (const Edit& edit : edits) {
+            const Position& p = *edit.at;
+            const JobMark& mark = *edit.mark;
+            out.write(std::string_view(text.bytes.data() + at, p.offset - at));
+            at = p.offset + p.length;
+            if (mark.plugin != plugin || quoted.empty()) {
+                plugin = mark.plugin;
+                quoted = nlohmann::json(plugin).dump();
+            }
+            job_file::Element element = element_at(p);
+            edited.clear();
+            if (!listed || !job_file::mark_text(element, quoted, edited)) {
+                edited.clear();
+                nlohmann::json job = job_file::to_json(element);
+                detail::JobFields fields;
+                if (auto bad = detail::fields_from_json(job, fields))
+                    throw QueueError(
+                        fmt::format("{}: cannot mark job {} ({}) scheduled: {}; nothing was "
+                                    "written",
+                                    describe(), job_id_f58(mark.id), mark.id, *bad));
+                detail::mark_job_scheduled(job, mark.plugin);
+                edited = job.dump();
+            }
+            out.write(edited);
+        }
+        out.write(std::string_view(text.bytes.data() + at, text.bytes.size() - at));
+        out.commit();
+    } catch (const QueueError&) {
+        throw;
     } catch (const Error& e) {
         throw QueueError(fmt::format("{}: cannot record scheduled jobs: {}", describe(), e.what()));
     }
@@ -318,7 +315,7 @@ void FileQueue::unmark_scheduled(const std::vector<JobPtr>& jobs) {
         nlohmann::json back = it->second->json();
         if (now.contains("state")) back["state"] = now["state"];
         patches.push_back(
-            Patch{Range{element.index, element.offset, element.raw.size()}, back.dump()});
+            Patch{Position{id, element.index, element.offset, element.raw.size()}, back.dump()});
         originals.erase(it);  // the first marked copy only
     });
     if (patches.empty()) return;

@@ -1,6 +1,5 @@
-#include <fluxburst/job.hpp>
-
 #include <fluxburst/error.hpp>
+#include <fluxburst/job.hpp>
 
 #include <limits>
 #include <vector>
@@ -10,6 +9,12 @@
 #include "job_fields.hpp"
 
 namespace fluxburst {
+
+struct Job::Extras {
+    std::string preferred_plugin;
+    std::string scheduled_plugin;
+    nlohmann::json burst_options = nlohmann::json::object();
+};
 
 namespace {
 
@@ -197,7 +202,7 @@ std::optional<std::string> read_tasks(const nlohmann::json& tasks, JobFields& f)
 
 void read_burstable(const nlohmann::json& b, JobFields& f) {
     f.burstable = truthy(b);
-    f.burst_options = b.is_object() ? b : nlohmann::json::object();
+    f.burst_options = b.is_object() ? b : nlohmann::json();
 }
 
 void read_annotations(const nlohmann::json& ann, JobFields& f) {
@@ -340,21 +345,24 @@ std::shared_ptr<Job> JobAccess::make(JobFields&& f, std::string* why) {
             preferred = it->get<std::string>();
         }
     }
-    std::shared_ptr<Job> job(new Job());
+    // One allocation for the job and its shared count.
+    struct Made : Job {};
+    std::shared_ptr<Job> job = std::make_shared<Made>();
     job->id_ = f.id;
     job->nodes_ = nodes;
     job->tasks_ = tasks;
     job->state_ = f.state;
     job->name_ = std::move(f.name);
     job->burstable_ = f.burstable;
-    job->preferred_plugin_ = std::move(preferred);
-    job->burst_options_ = std::move(f.burst_options);
-    if (f.burst_scheduled) {
-        job->burst_scheduled_ = true;
-        job->scheduled_plugin_ = std::move(*f.burst_scheduled);
-    } else if (f.memo_plugin) {
-        job->burst_scheduled_ = true;
-        job->scheduled_plugin_ = std::move(*f.memo_plugin);
+    std::optional<std::string>& scheduled = f.burst_scheduled ? f.burst_scheduled : f.memo_plugin;
+    job->burst_scheduled_ = scheduled.has_value();
+    bool options = f.burst_options.is_object();
+    if (!preferred.empty() || options || (scheduled && !scheduled->empty())) {
+        auto extras = std::make_unique<Job::Extras>();
+        extras->preferred_plugin = std::move(preferred);
+        if (options) extras->burst_options = std::move(f.burst_options);
+        if (scheduled) extras->scheduled_plugin = std::move(*scheduled);
+        job->extras_ = std::move(extras);
     }
     return job;
 }
@@ -391,9 +399,26 @@ void mark_job_scheduled(nlohmann::json& job, const std::string& plugin) {
 
 }  // namespace detail
 
-Job::Job() : burst_options_(nlohmann::json::object()) {}
+namespace {
+const std::string no_name;
+const nlohmann::json no_options = nlohmann::json::object();
+}  // namespace
+
+Job::Job() = default;
 
 Job::~Job() = default;
+
+const std::string& Job::preferred_plugin() const {
+    return extras_ ? extras_->preferred_plugin : no_name;
+}
+
+const nlohmann::json& Job::burst_options() const {
+    return extras_ ? extras_->burst_options : no_options;
+}
+
+const std::string& Job::scheduled_plugin() const {
+    return extras_ ? extras_->scheduled_plugin : no_name;
+}
 
 JobPtr Job::from_json(nlohmann::json job) {
     detail::JobFields f;

@@ -6,13 +6,13 @@
 // it falls back to the built JSON, so both give the same answer for any input.
 #pragma once
 
+#include <fluxburst/job.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
-
-#include <fluxburst/job.hpp>
 
 namespace fluxburst::detail {
 
@@ -26,7 +26,7 @@ struct JobFields {
     JobState state = JobState::Unknown;
     std::string name;
     bool burstable = false;
-    nlohmann::json burst_options = nlohmann::json::object();
+    nlohmann::json burst_options;                ///< system.burstable when an object, else null
     std::optional<std::string> burst_scheduled;  ///< spec attributes.system."burst-scheduled"
     std::optional<std::string> memo_plugin;  ///< annotations.user.fluxburst ("unknown" w/o plugin)
     std::int64_t spec_nodes = 0;             ///< node count of spec.resources

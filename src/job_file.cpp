@@ -109,27 +109,6 @@ nlohmann::json convert(od::value v, int depth) {
     return nullptr;
 }
 
-std::string_view raw_of(od::value v) {
-    switch (v.type().value()) {
-        case od::json_type::object: {
-            od::object o = v.get_object();
-            return o.raw_json().value();
-        }
-        case od::json_type::array: {
-            od::array a = v.get_array();
-            return a.raw_json().value();
-        }
-        default: {
-            std::string_view tok = v.raw_json_token();
-            // raw_json_token keeps trailing white space; drop it.
-            while (!tok.empty() && (tok.back() == ' ' || tok.back() == '\n' || tok.back() == '\r' ||
-                                    tok.back() == '\t'))
-                tok.remove_suffix(1);
-            return tok;
-        }
-    }
-}
-
 thread_local od::parser element_parser;
 
 od::document iterate(const Element& element) {
@@ -190,60 +169,177 @@ std::string describe_malformed(const std::string& path, const Text& text) {
         path, where.empty() ? "a malformed element" : where);
 }
 
+namespace {
+
+// Where the walk found that the bytes are not JSON; scan() turns it into the
+// file's full message, with line and column.
+struct NotJson {
+    const char* what;
+};
+
+bool is_space(char c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+const char* skip_space(const char* p, const char* end) {
+    while (p < end && is_space(*p)) ++p;
+    return p;
+}
+
+// From an opening quote to just after its closing quote.
+const char* skip_string(const char* p, const char* end) {
+    const char* from = p + 1;
+    for (;;) {
+        const void* found = std::memchr(from, '"', static_cast<std::size_t>(end - from));
+        if (!found) throw NotJson{"a string is not closed"};
+        const char* quote = static_cast<const char*>(found);
+        const char* slashes = quote;
+        while (slashes > from && slashes[-1] == '\\') --slashes;
+        if (((quote - slashes) & 1) == 0) return quote + 1;  // not escaped
+        from = quote + 1;
+    }
+}
+
+// From the first byte of a value to just after it; `depth` is its nesting
+// (0 for a scalar, 1 for a flat object or array). Brackets must match.
+const char* skip_value(const char* p, const char* end, std::size_t& depth, std::string& open) {
+    depth = 0;
+    if (p >= end) throw NotJson{"a value is missing"};
+    if (*p == '"') return skip_string(p, end);
+    if (*p != '{' && *p != '[') {
+        const char* start = p;
+        while (p < end && !is_space(*p) && *p != ',' && *p != ']' && *p != '}') ++p;
+        if (p == start) throw NotJson{"a value is missing"};
+        return p;
+    }
+    open.clear();
+    for (; p < end; ++p) {
+        switch (*p) {
+            case '"':
+                p = skip_string(p, end) - 1;
+                break;
+            case '{':
+            case '[':
+                open.push_back(*p);
+                depth = std::max(depth, open.size());
+                break;
+            case '}':
+            case ']':
+                if (open.empty() || open.back() != (*p == '}' ? '{' : '['))
+                    throw NotJson{"a bracket does not match"};
+                open.pop_back();
+                if (open.empty()) return p + 1;
+                break;
+            default:
+                break;
+        }
+    }
+    throw NotJson{"a bracket is not closed"};
+}
+
+// A member of the top-level object other than "jobs": checked as JSON (nlohmann's
+// parser keeps its own stack: no recursion, whatever the depth), not kept.
+void check_member(const char* p, std::size_t size) {
+    if (!nlohmann::json::accept(std::string_view(p, size))) throw NotJson{"a bad value"};
+}
+
+std::string member_name(const char* begin, const char* end) {
+    std::string_view inner(begin + 1, static_cast<std::size_t>(end - begin - 2));
+    if (inner.find('\\') == std::string_view::npos) return std::string(inner);
+    try {
+        return nlohmann::json::parse(std::string_view(begin, static_cast<std::size_t>(end - begin)))
+            .get<std::string>();
+    } catch (const nlohmann::json::exception&) {
+        throw NotJson{"a bad member name"};
+    }
+}
+
+}  // namespace
+
 void scan(const std::string& path, const Text& text,
           const std::function<void(const Element&)>& visit) {
-    std::string_view all(text.bytes.data(), text.bytes.size());
-    if (all.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    const char* base = text.bytes.data();
+    const char* end = base + text.bytes.size();
+    const std::size_t end_capacity = text.bytes.size() + simdjson::SIMDJSON_PADDING;
+    std::string open;  // the brackets open in the value being skipped
+    // The elements of the array at `p`; returns just after it.
+    auto elements = [&](const char* p) {
+        p = skip_space(p + 1, end);
+        if (p < end && *p == ']') return p + 1;
+        for (std::size_t index = 0;; ++index) {
+            std::size_t depth = 0;
+            const char* stop = skip_value(p, end, depth, open);
+            auto offset = static_cast<std::size_t>(p - base);
+            visit(Element{index, std::string_view(p, static_cast<std::size_t>(stop - p)), offset,
+                          end_capacity - offset,
+                          static_cast<int>(std::min<std::size_t>(depth, max_job_depth + 1))});
+            p = skip_space(stop, end);
+            if (p < end && *p == ']') return p + 1;
+            if (p >= end || *p != ',') throw NotJson{"a comma or ']' is missing"};
+            p = skip_space(p + 1, end);
+        }
+    };
+    const char* p = skip_space(base, end);
+    if (p == end)
         throw QueueError(fmt::format(
             "jobs file '{}' is empty; expected an array of jobs or {{\"jobs\": [...]}}", path));
-    const char* base = text.bytes.data();
-    const std::size_t end_capacity = text.bytes.size() + simdjson::SIMDJSON_PADDING;
-    auto element = [&](std::size_t index, od::value value) {
-        std::string_view raw = raw_of(value);
-        auto offset = static_cast<std::size_t>(raw.data() - base);
-        visit(Element{index, raw, offset, end_capacity - offset});
-    };
-    od::parser parser;
     try {
-        od::document doc = parser.iterate(text.bytes);
-        od::json_type top = doc.type().value();
-        if (top == od::json_type::object) {
+        if (*p == '[') {
+            p = elements(p);
+        } else if (*p == '{') {
             bool found = false;
-            for (auto field : doc.get_object()) {
-                std::string_view key = field.unescaped_key().value();
-                od::value value = field.value();
-                if (key == "jobs" && !found) {
-                    if (value.type().value() != od::json_type::array)
+            p = skip_space(p + 1, end);
+            bool more = p < end && *p != '}';
+            if (!more) ++p;
+            while (more) {
+                if (p >= end || *p != '"') throw NotJson{"a member name is missing"};
+                const char* name_end = skip_string(p, end);
+                std::string name = member_name(p, name_end);
+                p = skip_space(name_end, end);
+                if (p >= end || *p != ':') throw NotJson{"a ':' is missing"};
+                p = skip_space(p + 1, end);
+                if (name == "jobs" && !found) {
+                    if (p >= end || *p != '[') {
+                        std::size_t depth = 0;
+                        const char* stop = skip_value(p, end, depth, open);  // not JSON: that first
+                        check_member(p, static_cast<std::size_t>(stop - p));
                         throw QueueError(fmt::format(
                             "jobs file '{}': member \"jobs\" must be an array of jobs", path));
+                    }
                     found = true;
-                    std::size_t index = 0;
-                    for (auto item : value.get_array()) element(index++, item.value());
+                    p = elements(p);
                 } else {
-                    (void)raw_of(value);  // skip it
+                    std::size_t depth = 0;
+                    const char* stop = skip_value(p, end, depth, open);
+                    check_member(p, static_cast<std::size_t>(stop - p));
+                    p = stop;
                 }
+                p = skip_space(p, end);
+                if (p < end && *p == '}') {
+                    ++p;
+                    break;
+                }
+                if (p >= end || *p != ',') throw NotJson{"a comma or '}' is missing"};
+                p = skip_space(p + 1, end);
             }
             if (!found)
                 throw QueueError(fmt::format(
                     "jobs file '{}' is an object without a \"jobs\" array; expected an array of "
                     "jobs or {{\"jobs\": [...]}}",
                     path));
-        } else if (top == od::json_type::array) {
-            std::size_t index = 0;
-            for (auto item : doc.get_array()) element(index++, item.value());
         } else {
+            if (end - p >= 3 && std::string_view(p, 3) == "\xEF\xBB\xBF")
+                throw NotJson{"a byte order mark (U+FEFF) before the document"};
+            if (!nlohmann::json::accept(std::string_view(p, static_cast<std::size_t>(end - p))))
+                throw NotJson{"not a JSON value"};
             throw QueueError(
                 fmt::format("jobs file '{}' holds a single value; expected an array of jobs or "
                             "{{\"jobs\": [...]}}",
                             path));
         }
-        if (const char* loc = nullptr; !doc.current_location().get(loc)) {
-            std::string_view rest(loc, static_cast<std::size_t>(base + text.bytes.size() - loc));
-            if (rest.find_first_not_of(" \t\r\n") != std::string_view::npos)
-                malformed(path, text, "trailing content after the document");
-        }
-    } catch (const simdjson::simdjson_error& e) {
-        malformed(path, text, e.what());
+        if (skip_space(p, end) != end) throw NotJson{"trailing content after the document"};
+    } catch (const NotJson& e) {
+        malformed(path, text, e.what);
     }
 }
 
@@ -568,7 +664,8 @@ std::optional<std::string> read_fast(const Element& element, detail::JobFields& 
 }  // namespace
 
 std::optional<std::string> read_fields(const Element& element, detail::JobFields& fields) {
-    if (detail::text_depth(element.raw, max_job_depth) > max_job_depth) {
+    int depth = element.depth >= 0 ? element.depth : detail::text_depth(element.raw, max_job_depth);
+    if (depth > max_job_depth) {
         fields = detail::JobFields{};
         fields.has_id = read_id(element, fields.id);  // to name it
         return fmt::format("the job is nested deeper than {} levels", max_job_depth);

@@ -6,6 +6,8 @@
 // `read_fields` reads the fields a Job holds, usually without building anything.
 #pragma once
 
+#include <fluxburst/queue.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -13,10 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include <simdjson.h>
 #include <nlohmann/json.hpp>
-
-#include <fluxburst/queue.hpp>
+#include <simdjson.h>
 
 #include "job_fields.hpp"
 
@@ -45,6 +45,7 @@ struct Element {
     std::string_view raw;
     std::size_t offset = 0;    ///< position of raw in the file
     std::size_t capacity = 0;  ///< bytes readable from raw.data() (>= raw.size() + padding)
+    int depth = -1;            ///< its nesting depth when scan() measured it, else -1
 };
 
 /// Read `path`. Throws QueueError naming it when it cannot be read.
@@ -60,7 +61,9 @@ bool mark_text(const Element& element, const std::string& quoted_plugin, std::st
 
 /// Walk the jobs of a loaded file, calling `visit` for each element. Throws
 /// QueueError naming the file and the position when it is empty, not JSON or of
-/// the wrong shape.
+/// the wrong shape. The walk finds where each element begins and ends (strings,
+/// brackets, commas) and measures its depth in one pass over the bytes, without
+/// an index of the whole file: each element is parsed on its own, when read.
 void scan(const std::string& path, const Text& text,
           const std::function<void(const Element&)>& visit);
 

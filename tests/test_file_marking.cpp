@@ -1,12 +1,14 @@
 // Marking jobs in a jobs file: the edit touches only each marked job's
 // attributes.system object, and the file reads back as if each job had been
 // built, marked and written whole.
-#include <catch2/catch.hpp>
-
 #include <fluxburst/queue.hpp>
 
+#include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include "test_support.hpp"
 
@@ -143,4 +145,37 @@ TEST_CASE("marking many jobs writes a file that reads back whole") {
         if (i % 3 != 1) ids.push_back(i);
     }
     mark_and_check(jobs, ids);
+}
+
+TEST_CASE("a mark that fails after much of the new file is written leaves the file as it was") {
+    // The new file is written as it is made; a job found malformed on the way
+    // (the file changed since the listing, so each job is built) must leave the
+    // jobs file untouched and no temporary file behind.
+    test::TempDir dir;
+    std::string text = "[\n";
+    std::vector<fluxburst::JobMark> marks;
+    const int count = 20000;  // about 1.7 MB: more than the writer's buffer
+    for (int i = 0; i < count; ++i) {
+        text +=
+            R"({"id": )" + std::to_string(i) +
+            R"(, "spec": {"attributes": {"system": {"burstable": 1, "pad": "xxxxxxxxxxxxxxxx"}}}},)" +
+            "\n";
+        marks.push_back({static_cast<fluxburst::JobId>(i), "mock"});
+    }
+    text += R"({"id": 20000, "spec": {"attributes": {"system": {"burstable": 1}}}, "nnodes": -1})";
+    text += "\n]\n";
+    marks.push_back({20000, "mock"});
+    test::write_text(dir.file("q.json"), "[]");
+    FileQueue q(dir.file("q.json"));
+    (void)q.list_jobs();
+    test::write_text(dir.file("q.json"), text);
+    CHECK_THROWS_WITH(q.mark_scheduled(marks),
+                      Catch::Contains("job " + fluxburst::job_id_f58(20000)) &&
+                          Catch::Contains("nothing was written"));
+    CHECK(test::read_text(dir.file("q.json")) == text);
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+        names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    CHECK(names == std::vector<std::string>{"q.json", "q.json.lock"});
 }

@@ -1,5 +1,3 @@
-#include <catch2/catch.hpp>
-
 #include <fluxburst/client.hpp>
 #include <fluxburst/error.hpp>
 #include <fluxburst/plugin.hpp>
@@ -12,6 +10,8 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
 
 #include "test_support.hpp"
 

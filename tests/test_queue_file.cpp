@@ -1,5 +1,3 @@
-#include <catch2/catch.hpp>
-
 #include <fluxburst/error.hpp>
 #include <fluxburst/queue.hpp>
 
@@ -9,10 +7,10 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <unistd.h>
-
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <catch2/catch.hpp>
 
 #include "test_support.hpp"
 
@@ -89,6 +87,46 @@ TEST_CASE("FileQueue errors name the file and the position") {
     FileQueue missing(dir.file("nope.json"));
     CHECK_THROWS_WITH(count(missing),
                       Catch::Contains("nope.json") && Catch::Contains("cannot read"));
+}
+
+TEST_CASE("FileQueue finds each element whatever its strings and the other members hold") {
+    test::TempDir dir;
+    auto ids = [&](const std::string& text) {
+        test::write_text(dir.file("q.json"), text);
+        FileQueue q(dir.file("q.json"));
+        std::vector<fluxburst::JobId> out;
+        q.for_each_job([&](fluxburst::JobPtr job) { out.push_back(job->id()); },
+                       [](fluxburst::QueueProblem) {});
+        return out;
+    };
+    using Ids = std::vector<fluxburst::JobId>;
+    // Brackets, commas and escaped quotes inside strings are not structure.
+    CHECK(ids(R"([{"id": 1, "name": "]},{[\"", "spec": {}} ,
+                  {"id": 2, "name": "a\\", "spec": {"x": ["]", "\""]}}])") == Ids{1, 2});
+    // Other members, before and after, of any shape; an escaped member name.
+    CHECK(ids(R"({"x": [1, {"jobs": "]"}], "y": "}", "jobs": [{"id": 3, "spec": {}}],
+                  "jobs": [{"id": 4, "spec": {}}], "z": {"a": [[]]}})") == Ids{3});
+    CHECK(ids(R"({"jobs": [{"id": 5, "spec": {}}]})") == Ids{5});
+    // Elements that are not objects are problems, not the end of the walk.
+    CHECK(ids(R"([1, "x", null, [2], {"id": 6, "spec": {}}, true])") == Ids{6});
+    CHECK(ids("[]").empty());
+    CHECK(ids(" {\"jobs\": [ ] } \n").empty());
+}
+
+TEST_CASE("a jobs file whose other members are not JSON is malformed as a whole") {
+    // The walk checks every member, not only "jobs" (a bad one used to pass).
+    test::TempDir dir;
+    for (const char* text :
+         {R"({"x": tru, "jobs": [{"id": 1, "spec": {}}]})",
+          R"({"jobs": [{"id": 1, "spec": {}}], "x": [1 2]})", R"({"x": "\q", "jobs": []})",
+          R"([{"id": 1, "spec": {}}] ])", R"([{"id": 1, "spec": {]}])",
+          R"([{"id": 1, "spec": {}},])", R"([{"id": 1, "spec": {}} {"id": 2, "spec": {}}])",
+          "\xEF\xBB\xBF[]"}) {
+        test::write_text(dir.file("q.json"), text);
+        FileQueue q(dir.file("q.json"));
+        INFO(text);
+        CHECK_THROWS_WITH(count(q), Catch::Contains("not valid JSON"));
+    }
 }
 
 TEST_CASE("FileQueue marks atomically and leaves other jobs byte for byte") {

@@ -9,6 +9,8 @@
 // ordering, the plugins and the report: a JobPtr is a shared pointer to a const Job.
 #pragma once
 
+#include <fluxburst/export.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -17,8 +19,6 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
-
-#include <fluxburst/export.hpp>
 
 namespace fluxburst {
 
@@ -87,17 +87,17 @@ public:
     bool burstable() const { return burstable_; }
     /// The burst option "plugin" (system.burstable = {"plugin": "gke", ...}): the
     /// plugin the submitter asks for; "" when none.
-    const std::string& preferred_plugin() const { return preferred_plugin_; }
+    const std::string& preferred_plugin() const;
     /// The object form of system.burstable, e.g. {"plugin": "gke", "machine_type":
     /// "c2-standard-16"}; an empty object for any other form.
-    const nlohmann::json& burst_options() const { return burst_options_; }
+    const nlohmann::json& burst_options() const;
 
     /// True when the job was already scheduled for a burst: the jobspec has
     /// attributes.system."burst-scheduled" (a string), or the job carries a Flux memo
     /// annotations.user.fluxburst.
     bool burst_scheduled() const { return burst_scheduled_; }
     /// The plugin it was scheduled to ("unknown" for a memo without a plugin); "" if none.
-    const std::string& scheduled_plugin() const { return scheduled_plugin_; }
+    const std::string& scheduled_plugin() const;
 
     /// The job's JSON text (as the queue had it, or written from its JSON).
     std::string_view raw() const;
@@ -108,6 +108,10 @@ private:
     friend struct detail::JobAccess;
     Job();
 
+    // Burst options and plugin names, which most jobs do not have: held apart so
+    // that a job without them costs no more than its fields and its text.
+    struct Extras;
+
     JobId id_ = 0;
     std::int64_t nodes_ = 1;
     std::int64_t tasks_ = 1;
@@ -115,9 +119,7 @@ private:
     bool burstable_ = false;
     bool burst_scheduled_ = false;
     std::string name_;
-    std::string preferred_plugin_;
-    std::string scheduled_plugin_;
-    nlohmann::json burst_options_;
+    std::unique_ptr<const Extras> extras_;  ///< null when the job has none
     mutable std::string raw_;
     mutable std::unique_ptr<nlohmann::json> json_;
     mutable std::once_flag raw_once_;

@@ -57,11 +57,12 @@
 /// It changes whenever BurstPlugin's layout or virtual functions change, or the
 /// types they take (Job, BurstRequest, BurstResult, Params, ParamSpec); 3: per-job
 /// parameters (ParamSpec::per_job, BurstRequest::params), progress(); 4: the errors
-/// plugins throw (Error) carry a code and a subject. Besides it, the loader checks
+/// plugins throw (Error) carry a code and a subject; 5: Job's layout (burst options
+/// and plugin names held apart, one allocation). Besides it, the loader checks
 /// the build identity (fluxburst_build_identity_t, in detail/plugin_entry.hpp): the
 /// library's major version, the compiler's C++ ABI and nlohmann_json's ABI, which
 /// the boundary's C++ types depend on.
-#define FLUXBURST_PLUGIN_ABI_VERSION 4
+#define FLUXBURST_PLUGIN_ABI_VERSION 5
 
 namespace fluxburst {
 

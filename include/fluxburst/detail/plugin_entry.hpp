@@ -113,7 +113,7 @@ struct fluxburst_plugin_info_t {
     const char* version;                  ///< the plugin's own version
     const char* description;              ///< one line
     const char* params_schema_json;       ///< the parameters, as schema_to_json() writes them
-    fluxburst_build_identity_t identity;  ///< what it was built with (ABI 2)
+    fluxburst_build_identity_t identity;  ///< what it was built with (since ABI 2)
 };
 }
 
