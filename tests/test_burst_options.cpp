@@ -134,7 +134,7 @@ TEST_CASE("burst options a plugin does not take skip the job, with the reason an
     CHECK(s.cycle->to_json()["skipped"].size() == 6);
 }
 
-TEST_CASE("a job naming no plugin goes to a plugin taking its options; others say why") {
+TEST_CASE("a job naming no plugin goes to a plugin taking its options, others say why") {
     FakeClock clock;
     auto queue = std::make_shared<ScriptedQueue>();
     queue->add(1, 1, {{"machine_type", "big"}});
@@ -231,7 +231,7 @@ TEST_CASE("job_param_values: the checks, whole classes of input") {
     }
 }
 
-TEST_CASE("schemas: per_job crosses as JSON; malformed declarations are refused") {
+TEST_CASE("schemas: per_job crosses as JSON, malformed declarations are refused") {
     ParamSchema schema = cloud_schema();
     json j = fluxburst::schema_to_json(schema);
     CHECK(j[0]["per_job"] == true);

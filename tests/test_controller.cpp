@@ -117,7 +117,7 @@ TEST_CASE("controller: next_due is the earliest of the next cycle and the end of
     CHECK(c.next_due() == clock.now + std::chrono::seconds(2));
 }
 
-TEST_CASE("controller: one per queue; the second is refused with the holder's name") {
+TEST_CASE("controller: one per queue, the second is refused with the holder's name") {
     FakeClock clock;
     SECTION("in memory") {
         auto queue = std::make_shared<ScriptedQueue>();

@@ -283,7 +283,7 @@ TEST_CASE("an entry point that is a variable is refused, never called") {
 }
 
 TEST_CASE(
-    "plugins that exit, abort or hang while loading are listed as broken; nothing else "
+    "plugins that exit, abort or hang while loading are listed as broken, nothing else "
     "loads them") {
     Client c = isolated({TEST_HOSTILE_PLUGIN_DIR, TEST_GOOD_PLUGIN_DIR});
     c.set_probe_timeout(std::chrono::milliseconds(1000));

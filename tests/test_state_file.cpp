@@ -37,7 +37,7 @@ TEST_CASE("state file: absent reads as {}, an update creates it private (0600)")
     CHECK(f.read() == json{{"count", 1}});
 }
 
-TEST_CASE("state file: an earlier file's mode is not kept; a writable one is refused") {
+TEST_CASE("state file: an earlier file's mode is not kept, a writable one is refused") {
     test::TempDir dir;
     StateFile f(dir.file("state.json"));
     test::write_text(f.path(), "{\"a\": 1}");

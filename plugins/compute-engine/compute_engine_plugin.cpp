@@ -74,6 +74,12 @@ std::string qualified(const std::string& value, const std::string& prefix) {
     return value.find('/') == std::string::npos ? prefix + value : value;
 }
 
+// A machine type's name ("c2-standard-16", "n2-custom-4-8192"): a DNS label, since
+// it is a path segment of the Compute API (zones/Z/machineTypes/<name>).
+void check_machine_type(const std::string& name, const std::string& what) {
+    topo::check_dns_label(name, what);
+}
+
 class ComputeEnginePlugin : public fluxburst::BurstPlugin {
 public:
     static fluxburst::ParamSchema parameters() {
@@ -83,7 +89,10 @@ public:
             {"project", ParamType::String, "", false,
              "Google Cloud project (default: the service account key's project)"},
             {"zone", ParamType::String, "us-central1-a", false, "zone the VMs are created in"},
-            {"machine_type", ParamType::String, "c2-standard-8", false, "VM machine type"},
+            {"machine_type", ParamType::String, "c2-standard-8", false,
+             "VM machine type; per job: a job may ask for its own "
+             "(system.burstable={\"plugin\": \"compute-engine\", \"machine_type\": \"...\"})",
+             /*per_job=*/true},
             {"image_family", ParamType::String, "", false,
              "boot image family, with Flux installed (the lead's version); e.g. flux-fw-compute"},
             {"image_project", ParamType::String, "", false,
@@ -158,6 +167,11 @@ public:
     }
 
     bool schedule(const fluxburst::Job& job) override {
+        // A job's machine type is the submitter's text and goes into an API path:
+        // refused here (the job's reason) unless it is a machine type's shape.
+        const json& options = job.burst_options();
+        if (auto it = options.find("machine_type"); it != options.end() && it->is_string())
+            check_machine_type(it->get<std::string>(), "burst option machine_type");
         return job.nodes() <= burst_size_ && free_slot().has_value();
     }
 
@@ -226,6 +240,7 @@ void ComputeEnginePlugin::configure() {
     spec_.zone = p.get_string("zone");
     topo::check_dns_label(spec_.zone, "zone");
     spec_.machine_type = p.get_string("machine_type");
+    if (!spec_.machine_type.empty()) check_machine_type(spec_.machine_type, "machine_type");
     std::string family = p.get_string("image_family");
     std::string image_project = p.get_string("image_project");
     if (image_project.empty()) image_project = spec_.project;
@@ -397,6 +412,12 @@ fluxburst::BurstResult ComputeEnginePlugin::run(const fluxburst::BurstRequest& r
                     " nodes wanted, but bursts are pre-declared with burst_size=" +
                     std::to_string(burst_size_) + " (raise it and rerun the lead's setup)");
     std::int64_t nodes = std::max<std::int64_t>(1, request.nodes);
+    // The burst's machine type: its jobs' (a per-job parameter), else ours.
+    std::string machine_type = spec_.machine_type;
+    if (request.params.has("machine_type")) {
+        machine_type = request.params.get_string("machine_type");
+        check_machine_type(machine_type, "machine_type");
+    }
     if (curve_cert_text_.empty()) read_cert(true);
     // Claim a slot and record the VMs before creating any: a crash from here on
     // leaves a record that unburst() acts on.
@@ -411,6 +432,7 @@ fluxburst::BurstResult ComputeEnginePlugin::run(const fluxburst::BurstRequest& r
             hosts.assign(all.begin(), all.begin() + nodes);
             state["bursts"][burst] = {{"project", spec_.project},
                                       {"zone", spec_.zone},
+                                      {"machine_type", machine_type},
                                       {"hosts", hosts},
                                       {"status", "creating"},
                                       {"operations", json::object()},
@@ -426,6 +448,7 @@ fluxburst::BurstResult ComputeEnginePlugin::run(const fluxburst::BurstRequest& r
     std::string script = startup_script(burst);  // needs the certificate
     ce::ComputeZone zone(*api_, spec_.project, spec_.zone);
     ce::InstanceSpec spec = spec_;
+    spec.machine_type = machine_type;
     spec.labels[burst_label] = burst;
     std::map<std::string, std::string> ops, errors;
     std::vector<std::string> created;
@@ -475,6 +498,7 @@ fluxburst::BurstResult ComputeEnginePlugin::run(const fluxburst::BurstRequest& r
     json details = {{"burst", burst},
                     {"project", spec_.project},
                     {"zone", spec_.zone},
+                    {"machine_type", machine_type},
                     {"hosts", hosts},
                     {"created", created},
                     {"errors", errors},

@@ -116,7 +116,7 @@ TEST_CASE("eks plugin: capacity, below the node group's largest size, bounds the
     }
 }
 
-TEST_CASE("eks plugin: create, burst, grow, unburst; nothing left", "[eks][plugin]") {
+TEST_CASE("eks plugin: create, burst, grow, unburst, nothing left", "[eks][plugin]") {
     Env env;
     auto client = env.client();
     auto first = client.request_burst("eks", 2);

@@ -3,6 +3,9 @@
 // restarted controller, and validation at load.
 #include <sys/stat.h>
 
+#include <map>
+#include <set>
+
 #include <catch2/catch.hpp>
 #include <fluxburst/client.hpp>
 #include <fluxburst/curve_cert.hpp>
@@ -74,7 +77,7 @@ const fluxburst::PluginOutcome& outcome(const fluxburst::BurstReport& r) {
 }  // namespace
 
 TEST_CASE(
-    "compute-engine plugin: a burst creates labelled VMs named for its ranks; unburst "
+    "compute-engine plugin: a burst creates labelled VMs named for its ranks, unburst "
     "deletes them",
     "[compute_engine_plugin]") {
     Cloud cloud;
@@ -128,6 +131,57 @@ TEST_CASE(
     CHECK(outcome(c.run_unburst()).summary == "no VMs to delete");
 }
 
+TEST_CASE(
+    "compute-engine plugin: a job's machine_type makes its own burst and a malformed one "
+    "is the job's reason and never sent",
+    "[compute_engine_plugin]") {
+    Cloud cloud;
+    fluxburst::Client c = cloud.client();
+    auto job = [](fluxburst::JobId id, json options) {
+        json j = fluxburst::MockQueue::sample_job();
+        j["id"] = id;
+        j["state"] = 8;
+        j["spec"]["resources"][0]["count"] = 2;
+        j["nnodes"] = 2;
+        j["spec"]["attributes"]["system"]["burstable"] = options;
+        return j;
+    };
+    c.set_queue(std::make_shared<fluxburst::MockQueue>(std::vector<json>{
+        job(1, {{"plugin", "compute-engine"}, {"machine_type", "n2-highmem-4"}}),
+        job(2, 1),  // the plugin's own machine type
+        job(3, {{"plugin", "compute-engine"}, {"machine_type", "../../projects/other/x"}}),
+        job(4, {{"plugin", "compute-engine"}, {"machine_type", "C2 Standard"}})}));
+    fluxburst::BurstReport r = c.run_burst();
+    REQUIRE(r.assignments.size() == 2);
+    REQUIRE(r.plugins.size() == 2);  // one burst per machine type
+    std::map<std::string, std::string> type_of_burst;
+    for (const auto& o : r.plugins) {
+        INFO(o.error);
+        REQUIRE(o.ok);
+        type_of_burst[o.details["burst"]] = o.details["machine_type"];
+    }
+    std::set<std::string> types;
+    for (const auto& [key, vm] : cloud.compute.instances()) {
+        std::string type = vm["machineType"];
+        std::string burst = vm["labels"]["fluxburst-burst"];
+        CHECK(type == "zones/us-central1-a/machineTypes/" + type_of_burst.at(burst));
+        types.insert(type.substr(type.rfind('/') + 1));
+    }
+    CHECK(types == std::set<std::string>{"n2-highmem-4", "c2-standard-8"});
+    CHECK(cloud.compute.instances().size() == 4);
+    // The malformed ones: unmatched, with the reason; nothing of theirs reached the API.
+    REQUIRE(r.unmatched.size() == 2);
+    for (const auto& u : r.unmatched) {
+        INFO(u.id);
+        REQUIRE(u.reasons.size() == 1);
+        CHECK_THAT(u.reasons[0], Contains("burst option machine_type") && Contains("DNS-1123"));
+    }
+    for (const auto& req : cloud.compute.requests())
+        CHECK_THAT(req, !Contains("projects/other") && !Contains("C2"));
+    CHECK(cloud.compute.errors().empty());  // every body valid against the Instance schema
+    CHECK(cloud.state()["bursts"].size() == 2);
+}
+
 TEST_CASE("compute-engine plugin: a quota failure reports Google's message and leaks nothing",
           "[compute_engine_plugin]") {
     Cloud cloud;
@@ -163,7 +217,7 @@ TEST_CASE("compute-engine plugin: an API error on insert is reported with Google
 }
 
 TEST_CASE(
-    "compute-engine plugin: operations that never finish time out; a restarted "
+    "compute-engine plugin: operations that never finish time out, a restarted "
     "controller cleans up",
     "[compute_engine_plugin]") {
     Cloud cloud;

@@ -130,7 +130,7 @@ TEST_CASE("gke plugin: capacity, below the node pool's largest size, bounds the 
     }
 }
 
-TEST_CASE("gke plugin: create, burst, grow, unburst; nothing left", "[gke][plugin]") {
+TEST_CASE("gke plugin: create, burst, grow, unburst, nothing left", "[gke][plugin]") {
     Env env;
     auto client = env.client();
     auto first = client.request_burst("gke", 2);

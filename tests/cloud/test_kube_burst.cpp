@@ -255,7 +255,7 @@ TEST_CASE("KubeBurst: pods that never start fail the burst with the API's reason
     CHECK(env.kube.leftovers().empty());
 }
 
-TEST_CASE("KubeBurst: the API server going away mid-burst; unburst later", "[kube][burst]") {
+TEST_CASE("KubeBurst: the API server going away mid-burst, unburst later", "[kube][burst]") {
     Env env;
     env.kube.set_start_delay(milliseconds(60000));
     auto b = env.burst();

@@ -72,7 +72,7 @@ std::string memo_field(test::SystemInstance& instance, JobId id, const std::stri
 
 }  // namespace
 
-TEST_CASE("flux controller: one per instance; a second one is refused with the holder's name") {
+TEST_CASE("flux controller: one per instance, a second one is refused with the holder's name") {
     test::TempDir dir;
     test::write_instance_config(dir.path(), 4);
     test::SystemInstance instance(dir.path() + "/conf.d", dir.path());
@@ -115,7 +115,7 @@ TEST_CASE("flux controller: one per instance; a second one is refused with the h
     instance.stop();
 }
 
-TEST_CASE("flux controller: a submitted burstable job wakes it at once; its end is an event") {
+TEST_CASE("flux controller: a submitted burstable job wakes it at once, its end is an event") {
     test::TempDir dir;
     test::write_instance_config(dir.path(), 4);
     test::SystemInstance instance(dir.path() + "/conf.d", dir.path());

@@ -57,7 +57,7 @@ void list_marking(FluxQueue& q, const std::vector<JobId>& early) {
 
 }  // namespace
 
-TEST_CASE("Memos posted during the listing count as marked; one failure takes them all back") {
+TEST_CASE("Memos posted during the listing count as marked, one failure takes them all back") {
     test::TempDir dir;
     test::SystemInstance instance(dir.path() + "/conf.d", dir.path());
     test::write_instance_config(dir.path(), 4);
