@@ -207,17 +207,19 @@ private:
                 if (it == requests.end()) {
                     requests.emplace_back();
                     it = std::prev(requests.end());
-                    it->job_params = a.job_params;
+                    it->job_params = a.job_params;  // null for none, as a.job_params
                     it->params = burst_params(*p, a.job_params);
                 }
                 it->jobs.push_back(a.job);
                 it->nodes = std::max(it->nodes, a.job->nodes());
                 it->tasks = std::max(it->tasks, a.job->tasks());
             }
-            for (const auto& request : requests)
+            for (auto& request : requests) {
+                request.job_params = request_job_params(request.job_params);
                 report_.plugins.push_back(call_plugin(*p, "run", request.jobs.size(),
                                                       request.nodes,
                                                       [&] { return p->run(request); }));
+            }
         }
         report_.timings.run = seconds_since(t0);
     }

@@ -35,7 +35,7 @@ std::int64_t plugin_limit(const BurstPlugin& p) {
 // The jobs a plugin took in this cycle with the same per-job parameter values,
 // and the burst they make.
 struct Taken {
-    nlohmann::json job_params = nlohmann::json::object();
+    nlohmann::json job_params;  // null: none (job_params_for)
     std::vector<JobPtr> jobs;
     std::int64_t sum_nodes = 0, sum_tasks = 0;
     std::int64_t nodes = 0, tasks = 0;  // the burst's size under the policy
@@ -284,7 +284,7 @@ BurstReport Controller::Impl::cycle(TimePoint now) {
             request.jobs = t.jobs;
             request.nodes = t.nodes;
             request.tasks = t.tasks;
-            request.job_params = t.job_params;
+            request.job_params = request_job_params(t.job_params);
             request.params = burst_params(*track.plugin, t.job_params);
             recent_bursts.push_back(now);
             PluginOutcome out = call_plugin(*track.plugin, "run", t.jobs.size(), t.nodes,

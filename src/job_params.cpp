@@ -17,9 +17,10 @@ std::string job_label(JobId id) {
 nlohmann::json job_params_for(const BurstPlugin& p, const Job& job) {
     const nlohmann::json& options = job.burst_options();
     // Most jobs set no option, or only the plugin they ask for.
-    if (options.empty() || (options.size() == 1 && options.contains("plugin")))
-        return nlohmann::json::object();
-    return job_param_values(p.name(), p.schema(), options, job_label(job.id()));
+    if (options.empty() || (options.size() == 1 && options.contains("plugin"))) return nullptr;
+    nlohmann::json values = job_param_values(p.name(), p.schema(), options, job_label(job.id()));
+    if (values.empty()) return nullptr;  // one form for "none": jobs share a burst
+    return values;
 }
 
 std::optional<nlohmann::json> offered_job_params(const BurstPlugin& p, const Job& job,

@@ -19,9 +19,15 @@ std::string job_ref(JobId id);
 /// "job ƒ3 (2)": how messages name a job.
 std::string job_label(JobId id);
 
-/// The values the job's burst options give plugin p's per-job parameters ({}
-/// when it sets none). Throws ParamError naming the job, the key and the fix.
+/// The values the job's burst options give plugin p's per-job parameters; null
+/// when it sets none (no allocation: the cycle asks this per job and plugin, and
+/// keeps it per accepted job). Throws ParamError naming the job, the key and the fix.
 nlohmann::json job_params_for(const BurstPlugin& p, const Job& job);
+
+/// BurstRequest::job_params for jobs asking `values`: always an object.
+inline nlohmann::json request_job_params(const nlohmann::json& values) {
+    return values.is_null() ? nlohmann::json::object() : values;
+}
 
 /// job_params_for(p, job), or nothing when the job's burst options are not p's to
 /// take: then the reason (the ParamError's message) is appended to `reasons`.

@@ -175,7 +175,8 @@ TEST_CASE("the client's cycle: per-job values through a plugin loaded from its f
     };
     auto queue = std::make_shared<fluxburst::MockQueue>(std::vector<json>{
         with(1, {{"plugin", "mock"}, {"machine_type", "c2-standard-16"}}), with(2, true),
-        with(3, {{"plugin", "mock"}, {"max_nodes", 2}}), with(4, {{"machine_type", 7}})});
+        with(3, {{"plugin", "mock"}, {"max_nodes", 2}}), with(4, {{"machine_type", 7}}),
+        with(5, {{"plugin", "mock"}, {"machine_type", nullptr}})});  // sets nothing
     fluxburst::Client client(queue);
     client.set_search_installed_dir(false);
     client.add_plugin_dir(TEST_BUILD_PLUGIN_DIR);
@@ -189,7 +190,8 @@ TEST_CASE("the client's cycle: per-job values through a plugin loaded from its f
     CHECK(report.plugins[0].details["machine_type"] == "c2-standard-16");
     CHECK(report.plugins[0].details["jobs"] == json::array({1}));
     CHECK(report.plugins[1].details["machine_type"] == "mock-standard");
-    CHECK(report.plugins[1].details["jobs"] == json::array({2}));
+    // A job whose options set no value shares the burst of jobs without options.
+    CHECK(report.plugins[1].details["jobs"] == json::array({2, 5}));
     REQUIRE(report.skipped.size() == 2);
     CHECK_THAT(report.skipped[0].reason,
                Catch::Contains(label(3) + ": burst option \"max_nodes\": plugin 'mock' does not "
