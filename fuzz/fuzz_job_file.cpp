@@ -56,6 +56,42 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     write(a, data, size);
     Outcome fast = cycle(a, true);
     Outcome slow = cycle(a, false);
+    // The file is malformed exactly when nlohmann's parser says it is not JSON, and
+    // every job listed reads the same from its text as nlohmann's full parse.
+    {
+        // (nlohmann's parser takes a NUL byte for the end of its input; JSON has no
+        // place for one, inside strings or out.)
+        std::string_view text(reinterpret_cast<const char*>(data), size);
+        bool json_ok = text.find('\0') == std::string_view::npos && nlohmann::json::accept(text);
+        fluxburst::FileQueue queue(a);
+        bool listed = true, not_json = false;
+        try {
+            queue.for_each_job(
+                [&](fluxburst::JobPtr job) {
+                    fluxburst::JobPtr full;
+                    try {
+                        full = fluxburst::Job::parse(job->raw());
+                    } catch (const fluxburst::Error&) {
+                        std::abort();  // listed, yet the full parse calls it malformed
+                    }
+                    if (full->id() != job->id() || full->nodes() != job->nodes() ||
+                        full->tasks() != job->tasks() || full->burstable() != job->burstable() ||
+                        full->burst_scheduled() != job->burst_scheduled() ||
+                        full->scheduled_plugin() != job->scheduled_plugin() ||
+                        full->preferred_plugin() != job->preferred_plugin() ||
+                        full->state() != job->state() || full->name() != job->name())
+                        std::abort();
+                },
+                [](fluxburst::QueueProblem) {});
+        } catch (const fluxburst::QueueError& e) {
+            listed = false;
+            not_json = std::string(e.what()).find("not valid JSON") != std::string::npos;
+        }
+        // nlohmann skips a byte order mark; a jobs file must not have one.
+        bool bom = size >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF;
+        if (!json_ok && listed) std::abort();
+        if (json_ok && not_json && !bom) std::abort();
+    }
     if (fast.ok && slow.ok) {
         // Both paths must decide the same: the same jobs selected, the same
         // entries reported malformed.

@@ -3,8 +3,10 @@
 #include <fluxburst/error.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -63,15 +65,38 @@ std::string locate_error(const Text& text) {
 
 nlohmann::json convert(od::value v, int depth);
 
+bool is_space(char c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
 nlohmann::json convert_number(od::value& v) {
     switch (v.get_number_type().value()) {
-        case od::number_type::signed_integer:
-            return v.get_int64().value();
-        case od::number_type::unsigned_integer:
-            return v.get_uint64().value();
-        default:
-            return v.get_double().value();
+        case od::number_type::signed_integer: {
+            std::int64_t i = 0;
+            if (!v.get_int64().get(i)) return i;
+            break;
+        }
+        case od::number_type::unsigned_integer: {
+            std::uint64_t u = 0;
+            if (!v.get_uint64().get(u)) return u;
+            break;
+        }
+        default: {
+            double d = 0;
+            if (!v.get_double().get(d)) return d;
+            break;
+        }
     }
+    // An integer beyond 64 bits (simdjson may call it unsigned): a double, as
+    // nlohmann's parser reads it.
+    std::string_view token = v.raw_json_token();
+    while (!token.empty() && is_space(token.back())) token.remove_suffix(1);
+    bool negative = !token.empty() && token[0] == '-';
+    double d = 0;
+    auto [ptr, ec] = std::from_chars(token.data() + (negative ? 1 : 0), token.data() + token.size(), d);
+    (void)ptr;
+    if (ec != std::errc()) throw simdjson::simdjson_error(simdjson::NUMBER_ERROR);
+    return negative ? -d : d;
 }
 
 struct TooDeep {};
@@ -177,64 +202,201 @@ struct NotJson {
     const char* what;
 };
 
-bool is_space(char c) {
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
-
 const char* skip_space(const char* p, const char* end) {
     while (p < end && is_space(*p)) ++p;
     return p;
 }
 
-// From an opening quote to just after its closing quote.
+bool is_hex(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+// The code unit of a \uXXXX escape at `p` (just after the backslash), or -1.
+long unicode_escape(const char* p, const char* end) {
+    if (end - p < 5 || p[0] != 'u') return -1;
+    long unit = 0;
+    for (int i = 1; i <= 4; ++i) {
+        char c = p[i];
+        if (!is_hex(c)) return -1;
+        unit = unit * 16 + (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return unit;
+}
+
+// The escapes of a string's inside, as JSON (RFC 8259) and nlohmann's parser
+// allow them: one of \" \\ \/ \b \f \n \r \t, or \uXXXX where a high surrogate
+// is followed by an escaped low one and a low one never stands alone. (Control
+// characters and UTF-8 are checked by simdjson's first stage over each element.)
+void check_escapes(const char* p, const char* end) {
+    for (;;) {
+        const void* found = std::memchr(p, '\\', static_cast<std::size_t>(end - p));
+        if (!found) return;
+        p = static_cast<const char*>(found) + 1;
+        if (p >= end) throw NotJson{"a bad escape in a string"};
+        switch (*p) {
+            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+                ++p;
+                continue;
+            default:
+                break;
+        }
+        long unit = unicode_escape(p, end);
+        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
+            throw NotJson{"a bad escape in a string"};
+        p += 5;
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+            long low = (end - p >= 1 && *p == '\\') ? unicode_escape(p + 1, end) : -1;
+            if (low < 0xDC00 || low > 0xDFFF) throw NotJson{"a bad escape in a string"};
+            p += 6;
+        }
+    }
+}
+
+// From an opening quote to just after its closing quote, its escapes checked.
 const char* skip_string(const char* p, const char* end) {
     const char* from = p + 1;
+    const char* inside = from;
+    bool escapes = false;
     for (;;) {
         const void* found = std::memchr(from, '"', static_cast<std::size_t>(end - from));
         if (!found) throw NotJson{"a string is not closed"};
         const char* quote = static_cast<const char*>(found);
         const char* slashes = quote;
         while (slashes > from && slashes[-1] == '\\') --slashes;
-        if (((quote - slashes) & 1) == 0) return quote + 1;  // not escaped
+        if (((quote - slashes) & 1) == 0) {  // not escaped
+            if (escapes || std::memchr(inside, '\\', static_cast<std::size_t>(quote - inside)))
+                check_escapes(inside, quote);
+            return quote + 1;
+        }
+        escapes = true;
         from = quote + 1;
     }
 }
 
-// From the first byte of a value to just after it; `depth` is its nesting
-// (0 for a scalar, 1 for a flat object or array). Brackets must match.
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// Whether a number (checked against the grammar) is finite as a double: nlohmann's
+// parser refuses one that overflows ("number overflow"), small or not. Only one
+// with an exponent or more digits than a 64-bit integer can overflow.
+bool number_is_finite(std::string_view number) {
+    bool exponent = number.find_first_of("eE") != std::string_view::npos;
+    if (!exponent && number.size() <= 20) return true;
+    double value = 0;
+    const char* first = number.data() + (number[0] == '-' ? 1 : 0);
+    auto [ptr, ec] = std::from_chars(first, number.data() + number.size(), value);
+    (void)ptr;
+    if (ec != std::errc::result_out_of_range) return true;
+    // Out of range either way: too small (underflow, read as 0) or too large.
+    // The decimal exponent of the first significant digit tells which.
+    std::string_view digits = number.substr(static_cast<std::size_t>(first - number.data()));
+    std::size_t e = digits.find_first_of("eE");
+    long long exp10 = 0;
+    if (e != std::string_view::npos) {
+        std::string_view ex = digits.substr(e + 1);
+        bool negative = !ex.empty() && ex[0] == '-';
+        if (!ex.empty() && (ex[0] == '-' || ex[0] == '+')) ex.remove_prefix(1);
+        for (char c : ex) exp10 = std::min<long long>(exp10 * 10 + (c - '0'), 1000000000LL);
+        if (negative) exp10 = -exp10;
+        digits = digits.substr(0, e);
+    }
+    std::size_t point = digits.find('.');
+    std::string_view whole = digits.substr(0, point);
+    std::size_t lead = whole.find_first_not_of('0');
+    if (lead != std::string_view::npos) return exp10 + static_cast<long long>(whole.size() - lead) - 1 < 0;
+    return true;  // 0.000…: the value is below 1, so out of range means too small
+}
+
+// A number, true, false or null: from its first byte to just after it, checked
+// against JSON's grammar (nlohmann's parser accepts the same).
+const char* skip_atom(const char* p, const char* end) {
+    const char* start = p;
+    while (p < end && !is_space(*p) && *p != ',' && *p != ']' && *p != '}' && *p != ':' &&
+           *p != '"' && *p != '[' && *p != '{')
+        ++p;
+    std::string_view atom(start, static_cast<std::size_t>(p - start));
+    if (atom.empty()) throw NotJson{"a value is missing"};
+    if (atom == "true" || atom == "false" || atom == "null") return p;
+    // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+    const char* q = start;
+    if (q < p && *q == '-') ++q;
+    if (q < p && *q == '0') {
+        ++q;
+    } else if (q < p && is_digit(*q)) {
+        while (q < p && is_digit(*q)) ++q;
+    } else {
+        throw NotJson{"a bad value"};
+    }
+    if (q < p && *q == '.') {
+        ++q;
+        if (q == p || !is_digit(*q)) throw NotJson{"a bad number"};
+        while (q < p && is_digit(*q)) ++q;
+    }
+    if (q < p && (*q == 'e' || *q == 'E')) {
+        ++q;
+        if (q < p && (*q == '+' || *q == '-')) ++q;
+        if (q == p || !is_digit(*q)) throw NotJson{"a bad number"};
+        while (q < p && is_digit(*q)) ++q;
+    }
+    if (q != p) throw NotJson{"a bad value"};
+    if (!number_is_finite(atom)) throw NotJson{"a number too large for a double"};
+    return p;
+}
+
+// A member name and its colon, at `p`; returns where its value begins.
+const char* skip_name(const char* p, const char* end) {
+    if (p >= end || *p != '"') throw NotJson{"a member name is missing"};
+    p = skip_space(skip_string(p, end), end);
+    if (p >= end || *p != ':') throw NotJson{"a ':' is missing"};
+    return skip_space(p + 1, end);
+}
+
+// From the first byte of a value to just after it, checked against JSON's
+// grammar without recursion (`open` holds the brackets open); `depth` is its
+// nesting (0 for a scalar, 1 for a flat object or array).
 const char* skip_value(const char* p, const char* end, std::size_t& depth, std::string& open) {
     depth = 0;
-    if (p >= end) throw NotJson{"a value is missing"};
-    if (*p == '"') return skip_string(p, end);
-    if (*p != '{' && *p != '[') {
-        const char* start = p;
-        while (p < end && !is_space(*p) && *p != ',' && *p != ']' && *p != '}') ++p;
-        if (p == start) throw NotJson{"a value is missing"};
-        return p;
-    }
     open.clear();
-    for (; p < end; ++p) {
-        switch (*p) {
-            case '"':
-                p = skip_string(p, end) - 1;
-                break;
-            case '{':
-            case '[':
-                open.push_back(*p);
-                depth = std::max(depth, open.size());
-                break;
-            case '}':
-            case ']':
-                if (open.empty() || open.back() != (*p == '}' ? '{' : '['))
-                    throw NotJson{"a bracket does not match"};
+    for (;;) {
+        // A value begins at p.
+        if (p >= end) throw NotJson{"a value is missing"};
+        if (*p == '{' || *p == '[') {
+            char closer = *p == '{' ? '}' : ']';
+            open.push_back(*p);
+            depth = std::max(depth, open.size());
+            p = skip_space(p + 1, end);
+            if (p < end && *p == closer) {
                 open.pop_back();
-                if (open.empty()) return p + 1;
-                break;
-            default:
-                break;
+                ++p;
+            } else {
+                if (closer == '}') p = skip_name(p, end);
+                continue;
+            }
+        } else if (*p == '"') {
+            p = skip_string(p, end);
+        } else {
+            p = skip_atom(p, end);
+        }
+        // After a value: the next one in its container, or the container's end.
+        for (;;) {
+            if (open.empty()) return p;
+            p = skip_space(p, end);
+            char closer = open.back() == '{' ? '}' : ']';
+            if (p < end && *p == closer) {
+                open.pop_back();
+                ++p;
+                continue;
+            }
+            if (p >= end) throw NotJson{"a bracket is not closed"};
+            if (*p != ',')
+                throw NotJson{closer == '}' ? "a comma or '}' is missing"
+                                            : "a comma or ']' is missing"};
+            p = skip_space(p + 1, end);
+            if (closer == '}') p = skip_name(p, end);
+            break;
         }
     }
-    throw NotJson{"a bracket is not closed"};
 }
 
 // A member of the top-level object other than "jobs": checked as JSON (nlohmann's
@@ -382,6 +544,18 @@ namespace {
 // Why the fast path gives up on a job: the built JSON decides instead.
 struct Doubt {};
 
+// An On-Demand result as the fast path reads it: true with the value, false when
+// the value is of another type. Any other error means the text is not what the
+// full parse would read (On-Demand checks a value only when it is visited), so
+// the built JSON decides.
+template <typename T, typename Result>
+bool got(Result&& result, T& out) {
+    simdjson::error_code error = std::forward<Result>(result).get(out);
+    if (!error) return true;
+    if (error == simdjson::INCORRECT_TYPE) return false;
+    throw Doubt{};
+}
+
 // Keys looked at in one object, to notice a repeated one.
 class Seen {
 public:
@@ -469,7 +643,7 @@ Counted fast_resources(od::array list) {
     Counted sum;
     for (auto item : list) {
         od::object r;
-        if (item.get_object().get(r)) continue;  // not an object: not counted
+        if (!got(item.get_object(), r)) continue;  // not an object: not counted
         Seen seen;
         std::int64_t count = 1;
         bool is_node = false, is_slot = false;
@@ -481,7 +655,7 @@ Counted fast_resources(od::array list) {
             od::value v = field.value();
             if (k == 0) {
                 od::object c;
-                if (v.get_object().get(c)) {
+                if (!got(v.get_object(), c)) {
                     count = fast_count_value(v);
                     continue;
                 }
@@ -493,13 +667,13 @@ Counted fast_resources(od::array list) {
                 }
             } else if (k == 1) {
                 std::string_view type;
-                if (!v.get_string().get(type)) {
+                if (got(v.get_string(), type)) {
                     is_node = type == "node";
                     is_slot = type == "slot";
                 }
             } else {
                 od::array with;
-                if (!v.get_array().get(with)) below = fast_resources(with);
+                if (got(v.get_array(), with)) below = fast_resources(with);
             }
         }
         sum.nodes = fast_add(sum.nodes, fast_mul(count, is_node ? 1 : below.nodes));
@@ -513,7 +687,7 @@ Counted fast_resources(od::array list) {
 void fast_tasks(od::array tasks, detail::JobFields& f) {
     for (auto item : tasks) {
         od::object t;
-        if (item.get_object().get(t)) continue;
+        if (!got(item.get_object(), t)) continue;
         Seen seen;
         bool has_total = false, has_per_slot = false;
         std::int64_t total = 0, per_slot = 1;
@@ -521,7 +695,7 @@ void fast_tasks(od::array tasks, detail::JobFields& f) {
             if (field.unescaped_key().value() != "count") continue;
             if (!seen.first(0)) throw Doubt{};
             od::object count;
-            if (field.value().get_object().get(count)) continue;
+            if (!got(field.value().get_object(), count)) continue;
             Seen seen_count;
             for (auto c : count) {
                 int k = key_index(c.unescaped_key().value(), {"total", "per_slot"});
@@ -561,7 +735,7 @@ void read_system(od::object sys, detail::JobFields& f) {
             detail::read_burstable(small(v), f);
         } else {
             std::string_view s;
-            if (!v.get_string().get(s)) f.burst_scheduled = std::string(s);
+            if (got(v.get_string(), s)) f.burst_scheduled = std::string(s);
         }
     }
 }
@@ -582,7 +756,7 @@ std::optional<std::string> read_spec(od::object spec, detail::JobFields& f) {
             f.spec_slots = c.slots;
         } else if (k == 1) {
             od::array tasks;
-            if (!v.get_array().get(tasks)) fast_tasks(tasks, f);
+            if (got(v.get_array(), tasks)) fast_tasks(tasks, f);
         } else {
             od::object attrs;
             if (v.get_object().get(attrs)) throw Doubt{};
@@ -639,7 +813,7 @@ std::optional<std::string> read_fast(const Element& element, detail::JobFields& 
             }
             case 4: {
                 std::string_view name;
-                if (!v.get_string().get(name)) f.name = std::string(name);
+                if (got(v.get_string(), name)) f.name = std::string(name);
                 break;
             }
             case 5: {

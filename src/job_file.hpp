@@ -61,9 +61,13 @@ bool mark_text(const Element& element, const std::string& quoted_plugin, std::st
 
 /// Walk the jobs of a loaded file, calling `visit` for each element. Throws
 /// QueueError naming the file and the position when it is empty, not JSON or of
-/// the wrong shape. The walk finds where each element begins and ends (strings,
-/// brackets, commas) and measures its depth in one pass over the bytes, without
-/// an index of the whole file: each element is parsed on its own, when read.
+/// the wrong shape. The walk finds where each element begins and ends and
+/// measures its depth in one pass over the bytes, without an index of the whole
+/// file, checking JSON's grammar as it goes (structure, numbers, literals,
+/// escapes; control characters and UTF-8 are checked by simdjson's first stage
+/// when an element is read): a file is malformed exactly when nlohmann's parser
+/// says so, wherever the fault is, even in a member no reader looks at. Each
+/// element is parsed on its own, when read.
 void scan(const std::string& path, const Text& text,
           const std::function<void(const Element&)>& visit);
 

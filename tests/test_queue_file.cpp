@@ -247,6 +247,56 @@ TEST_CASE("a repeated job id is a malformed entry: skipped, reported, the first 
     CHECK_THAT(problems[0].reason, Catch::Contains("element 2 repeats the id of element 0"));
 }
 
+TEST_CASE("a job whose text is not JSON anywhere makes the file malformed, as nlohmann's parser says") {
+    // The fast path reads a job with simdjson's On-Demand API, which checks a value
+    // only when it visits it: a bad value in a member it skips, or after a value it
+    // stopped at, used to pass (a fuzzer found "[2{" in spec.resources; the job was
+    // listed, marked, then read back unmarked). Whatever a fragment is and wherever
+    // it stands, the file is malformed exactly when nlohmann's parser rejects it.
+    const std::vector<std::string> fragments = {
+        // not JSON
+        "[2{\"type\": \"node\"}]", "[1 2]", "{\"a\" 1}", "{\"a\": 1 \"b\": 2}", "{1: 2}",
+        "tru", "nul", "falsey", "01", "1.", ".5", "1e", "1e+", "-", "--1", "+1", "0x10",
+        "1.2.3", "NaN", "Infinity", "\"\\q\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"",
+        "\"\\ud800\\u0041\"", "\"a\tb\"", "\"\x01\"", "\"\xff\"", "\"\xc3\"", "[,1]", "[1,]",
+        "{,}", "{\"a\":}", "{\"a\"}", "[}", "{]", "'x'", "[1]]",
+        // JSON
+        "[2, {\"type\": \"node\"}]", "-0", "0.5e-3", "1E+2", "18446744073709551616",
+        "123456789012345678901234567890", "1e308", "\"\\u00e9\\/\\b\\f\\n\\r\\t\\\\\\\"\"",
+        "\"\\ud83d\\ude00\"", "\"\xc3\xa9\"", "[[], {}, [{}]]", "{\"\": null}", "1e999", "-1e999"};
+    // Where a fragment stands: a member the fast path skips, one it reads, inside
+    // spec.resources and attributes.system, and an element that is not a job.
+    const std::vector<std::pair<std::string, std::string>> places = {
+        {R"({"id": 1, "x": )", R"(, "spec": {"attributes": {"system": {"burstable": 1}}}})"},
+        {R"({"id": 1, "spec": {"attributes": {"system": {"burstable": 1}}}, "x": )", "}"},
+        {R"({"id": 1, "name": )", R"(, "spec": {}})"},
+        {R"({"id": 1, "spec": {"resources": )", R"(, "attributes": {"system": {"burstable": 1}}}})"},
+        {R"({"id": 1, "spec": {"resources": [{"type": "node", "count": )", "}]}}"},
+        {R"({"id": 1, "spec": {"attributes": {"system": {"burstable": )", "}}}}"},
+        {R"({"id": 1, "spec": {"attributes": {"system": {"burstable": 1, "y": )", "}}}}"},
+        {R"({"id": 1, "annotations": {"user": )", R"(}, "spec": {}})"},
+        {"", ""},
+    };
+    test::TempDir dir;
+    for (const auto& fragment : fragments) {
+        for (const auto& [before, after] : places) {
+            std::string text = "[" + before + fragment + after + R"(, {"id": 2, "spec": {}}])";
+            INFO(text);
+            bool json_ok = json::accept(text);
+            test::write_text(dir.file("q.json"), text);
+            FileQueue q(dir.file("q.json"));
+            std::string error;
+            try {
+                count(q);
+            } catch (const QueueError& e) {
+                error = e.what();
+            }
+            CHECK(error.empty() == json_ok);
+            if (!json_ok) CHECK_THAT(error, Catch::Contains("not valid JSON"));
+        }
+    }
+}
+
 TEST_CASE("the fast path and the full parse agree, repeated keys included") {
     // Each job is read by the summary path (as the default selector does) and by
     // Job::parse (nlohmann's full parse); both must say the same.
