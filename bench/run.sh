@@ -189,7 +189,7 @@ broker_cpu() {  # the broker's user + system CPU seconds so far
   # Fields after the command name, which is in parentheses: utime is the 12th, stime the 13th.
   sed 's/^.*) //' "/proc/$broker_cpu_pid/stat" | awk -v hz="$(getconf CLK_TCK)" '{print ($12 + $13) / hz}'
 }
-pending() { FLUX_URI=$flux_uri flux jobs -n -f pending -o '{id}' | wc -l; }
+pending() { FLUX_URI=$flux_uri flux jobs -n -c 0 -f pending -o '{id}' | wc -l; }  # -c 0: every job (flux jobs shows 1000 by default)
 
 flux_case() {
   local jobs=$1 label="flux system instance, $1 pending -N2"

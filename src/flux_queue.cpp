@@ -13,6 +13,8 @@
 #include <fluxburst/flux_queue.hpp>
 #include "logger.hpp"
 #include <map>
+#include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "flux_control.hpp"
@@ -44,6 +46,23 @@ void drop_submitter_mark(nlohmann::json& spec) {
     auto sys = a->find("system");
     if (sys != a->end() && sys->is_object()) sys->erase("burst-scheduled");
 }
+
+// A jobspec as a listed job holds it: without the submitter's mark (above) and
+// without its environment, as the job manager gives it to its journal (no plugin
+// needs a job's environment; it is most of a jobspec's size, and a user's secrets).
+void prepare_spec(nlohmann::json& spec) {
+    drop_submitter_mark(spec);
+    if (!spec.is_object()) return;
+    auto a = spec.find("attributes");
+    if (a == spec.end() || !a->is_object()) return;
+    auto sys = a->find("system");
+    if (sys != a->end() && sys->is_object()) sys->erase("environment");
+}
+
+// The journal costs the job manager about a quarter of what one job-info.lookup
+// costs, but for every active job: read jobspecs from it while the active jobs
+// are at most this many times the jobs to look up.
+constexpr std::size_t journal_active_ratio = 4;
 
 // A job-list entry's fluxburst memo is present.
 bool has_memo(const nlohmann::json& job) {
@@ -323,6 +342,19 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
     std::uint64_t first_seq = 0;
     std::size_t lookups = 0;
 
+    // Where the jobspecs come from (Options::journal): decided once the listing
+    // and the job manager's count of active jobs are in; jobs wait in `listed`
+    // meanwhile. From the journal's backlog, one streaming request answers for
+    // every active job; a job it did not show is looked up.
+    enum class Specs { deciding, journal, lookups };
+    Specs specs = o.journal ? Specs::deciding : Specs::lookups;
+    bool listing_done = false;
+    bool stats_answered = !o.journal;
+    std::optional<std::size_t> active_jobs;
+    bool backlog_done = false;
+    std::uint32_t journal_tag = 0;
+    std::unordered_map<JobId, nlohmann::json> journal_specs;
+
     auto deliver = [&] {
         while (!slots.empty() && slots.front().ready) {
             Slot slot = std::move(slots.front());
@@ -345,6 +377,7 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
     };
 
     std::function<void()> pump = [&] {
+        if (specs == Specs::deciding || (specs == Specs::journal && !backlog_done)) return;
         while (!listed.empty() && lookups < o.window) {
             std::uint64_t seq = first_seq + slots.size();
             slots.push_back(Slot{std::move(listed.front()), std::nullopt, false});
@@ -364,6 +397,16 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
                 ++entries;
                 continue;
             }
+            if (specs == Specs::journal) {
+                auto known = journal_specs.find(id);
+                if (known != journal_specs.end()) {
+                    slot.job["spec"] = std::move(known->second);
+                    journal_specs.erase(known);
+                    prepare_spec(slot.job["spec"]);
+                    slot.ready = true;
+                    continue;
+                }
+            }
             ++lookups;
             session.send(
                 "job-info.lookup", proto::jobspec_lookup_request(id).dump(), 0,
@@ -372,7 +415,7 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
                     if (r.ok()) {
                         try {
                             s.job["spec"] = proto::parse_jobspec_response(std::string(r.payload));
-                            drop_submitter_mark(s.job["spec"]);
+                            prepare_spec(s.job["spec"]);
                         } catch (const QueueError& e) {
                             s.problem = QueueProblem{job_where(id), e.what()};
                         }
@@ -395,6 +438,65 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
         }
         deliver();
     };
+
+    // The journal's backlog: each active job's submit event and jobspec, then a
+    // sentinel (id -1), then live events until the cancel lands (ENODATA). An
+    // error before the sentinel (a guest may not read it) means lookups.
+    auto start_journal = [&] {
+        journal_tag = session.send(
+            "job-manager.events-journal", R"({"allow": {"submit": 1}})", FLUX_RPC_STREAMING,
+            [&](const flux_session::Response& r) {
+                if (!r.ok()) {
+                    if (!backlog_done) {
+                        logger()->debug("{}: the job manager's journal: {}; looking up jobspecs",
+                                        impl_->where(), r.error);
+                        journal_specs.clear();
+                        specs = Specs::lookups;
+                        pump();
+                    }
+                    return false;
+                }
+                if (backlog_done) return true;  // a live event before the cancel
+                nlohmann::json j = nlohmann::json::parse(r.payload, nullptr, false);
+                auto id = j.is_object() ? j.find("id") : j.end();
+                if (id == j.end() || !id->is_number_integer()) return true;
+                if (id->get<std::int64_t>() == -1) {
+                    backlog_done = true;
+                    session.notify("job-manager.events-journal-cancel",
+                                   nlohmann::json{{"matchtag", journal_tag}}.dump());
+                    pump();
+                    return true;
+                }
+                auto spec = j.find("jobspec");
+                if (!id->is_number_unsigned() || spec == j.end() || !spec->is_object())
+                    return true;
+                if (listed_ids.count(id->get<JobId>()))
+                    journal_specs[id->get<JobId>()] = std::move(*spec);
+                return true;
+            });
+    };
+    auto decide = [&] {
+        if (specs != Specs::deciding || !listing_done || !stats_answered) return;
+        bool journal = active_jobs && !listed.empty() &&
+                       *active_jobs <= journal_active_ratio * listed.size();
+        logger()->debug("{}: {} listed, {} active: jobspecs from {}", impl_->where(),
+                        listed.size(), active_jobs ? std::to_string(*active_jobs) : "?",
+                        journal ? "the journal" : "job-info lookups");
+        specs = journal ? Specs::journal : Specs::lookups;
+        if (journal) start_journal();
+        pump();
+    };
+    if (o.journal)
+        session.send("job-manager.stats-get", "{}", 0, [&](const flux_session::Response& r) {
+            if (r.ok()) {
+                nlohmann::json j = nlohmann::json::parse(r.payload, nullptr, false);
+                auto n = j.is_object() ? j.find("active_jobs") : j.end();
+                if (n != j.end() && n->is_number_unsigned()) active_jobs = n->get<std::size_t>();
+            }
+            stats_answered = true;
+            decide();
+            return false;
+        });
 
     // After the listing: the announced jobs it did not show, if still pending.
     // (Only for the default constraint: a job fetched so is not filtered by one.)
@@ -431,7 +533,9 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
             try {
                 if (!r.ok()) {
                     reader.on_error(r.errnum, r.error);  // throws unless the stream ended
+                    listing_done = true;
                     fetch_fresh();  // a streamed listing ends with an error response
+                    decide();
                     return false;
                 }
                 for (auto& job : reader.on_response(std::string(r.payload))) {
@@ -443,7 +547,11 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
             } catch (const QueueError& e) {
                 throw QueueError(fmt::format("{}: listing jobs: {}", impl_->where(), e.what()));
             }
-            if (reader.done()) fetch_fresh();
+            if (reader.done()) {
+                listing_done = true;
+                fetch_fresh();
+                decide();
+            }
             pump();
             return !reader.done();
         });

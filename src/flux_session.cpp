@@ -87,8 +87,8 @@ std::size_t Session::in_flight() const {
     return impl_->requests.size();
 }
 
-void Session::send(const char* topic, const std::string& payload, int flags, Callback callback,
-                   std::uint32_t nodeid) {
+std::uint32_t Session::send(const char* topic, const std::string& payload, int flags,
+                            Callback callback, std::uint32_t nodeid) {
     flux_future_t* f = ::flux_rpc(impl_->h, topic, payload.c_str(), nodeid, flags);
     if (!f)
         throw QueueError(fmt::format("cannot send {} request: {}", topic, std::strerror(errno)));
@@ -102,6 +102,15 @@ void Session::send(const char* topic, const std::string& payload, int flags, Cal
         throw QueueError(fmt::format("cannot wait for {} response: {}", topic, std::strerror(e)));
     }
     impl_->requests.emplace(f, std::move(request));
+    return flux_rpc_get_matchtag(f);
+}
+
+void Session::notify(const char* topic, const std::string& payload) {
+    flux_future_t* f =
+        ::flux_rpc(impl_->h, topic, payload.c_str(), FLUX_NODEID_ANY, FLUX_RPC_NORESPONSE);
+    if (!f)
+        throw QueueError(fmt::format("cannot send {} request: {}", topic, std::strerror(errno)));
+    flux_future_destroy(f);
 }
 
 namespace {

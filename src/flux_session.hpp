@@ -39,10 +39,15 @@ public:
     Session& operator=(const Session&) = delete;
 
     /// Send a request (to `nodeid`, by default the nearest rank providing the
-    /// service); `flags` are libflux RPC flags (FLUX_RPC_STREAMING). Throws
-    /// QueueError when the request cannot be sent.
-    void send(const char* topic, const std::string& payload, int flags, Callback callback,
-              std::uint32_t nodeid = any_rank);
+    /// service); `flags` are libflux RPC flags (FLUX_RPC_STREAMING). Returns its
+    /// matchtag (what a cancel request names). Throws QueueError when the request
+    /// cannot be sent.
+    std::uint32_t send(const char* topic, const std::string& payload, int flags,
+                       Callback callback, std::uint32_t nodeid = any_rank);
+
+    /// Send a request that has no response (a streaming request's cancel).
+    /// Throws QueueError when it cannot be sent.
+    void notify(const char* topic, const std::string& payload);
 
     static constexpr std::uint32_t any_rank = 0xFFFFFFFF;  // FLUX_NODEID_ANY
 

@@ -7,9 +7,11 @@
 // fluxburst/config.hpp). A program that must build either way uses
 // fluxburst::open_flux_queue() from fluxburst/flux.hpp instead.
 //
-// One cycle costs one job-list.list request (read in either protocol form), one
-// job-info.lookup per pending job and one job-manager.memo per scheduled job; the
-// lookups and memos are all in flight together within a bounded window. The
+// One cycle costs one job-list.list request (read in either protocol form), the
+// jobspecs of the pending jobs (the job manager's journal backlog, one streaming
+// request, or one job-info.lookup per job: Options::journal), and one
+// job-manager.memo per scheduled job; the lookups and memos are all in flight
+// together within a bounded window. The
 // requests run on a private reactor (a clone of the handle), so a borrowed handle
 // whose own reactor is running, or not, is used the same way.
 //
@@ -53,6 +55,12 @@ public:
         /// Ask job-list for the streaming form (one job per response). Either way
         /// the answer is read in whichever form the server sends.
         bool streaming = true;
+        /// Read the jobspecs of listed jobs from the job manager's events journal
+        /// (its backlog: one streaming request answers for every active job)
+        /// rather than one job-info.lookup each, when the active jobs are at most
+        /// four times the listed ones. A job the backlog does not show, or a
+        /// journal the caller may not read (a guest), is looked up as before.
+        bool journal = true;
     };
 
     /// Connect to the instance at `uri` ("" means $FLUX_URI). Throws QueueError
@@ -74,7 +82,8 @@ public:
 
     std::string describe() const override;
 
-    /// The pending jobs, each with its jobspec under "spec", in job-list's order
+    /// The pending jobs, each with its jobspec under "spec" (without
+    /// attributes.system.environment, as the job manager's journal shows it), in job-list's order
     /// (priority, then submission). A job that vanished between the listing and
     /// its lookup goes to `problem`. Throws QueueError when the listing fails.
     void for_each_job(const std::function<void(JobPtr job)>& visit,

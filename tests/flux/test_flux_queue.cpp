@@ -190,7 +190,8 @@ TEST_CASE("A job that vanishes between the listing and its lookup is reported, n
     for (int i = 0; i < 4; ++i) ids.push_back(f.instance.submit("-N2 --setattr=burstable true"));
     f.instance.wait_pending(4);
     FluxQueue::Options one;
-    one.window = 1;  // lookups one at a time, so the job can vanish in between
+    one.window = 1;        // lookups one at a time, so the job can vanish in between
+    one.journal = false;   // (the journal's backlog would give every jobspec at once)
     auto queue = std::make_shared<FluxQueue>(f.instance.uri(), one);
     Client client(queue);
     client.set_search_installed_dir(false);
@@ -293,4 +294,95 @@ TEST_CASE("An unreachable instance is a clear error naming its URI") {
     test::EnvVar env("FLUX_URI", uri.c_str());
     CHECK_THROWS_WITH(FluxQueue(), Catch::Contains(uri));
     CHECK_THROWS_WITH(fluxburst::open_flux_queue(), Catch::Contains(uri));
+}
+
+namespace {
+// The job manager's count of journal listeners (`flux module stats job-manager`).
+int journal_listeners(test::SystemInstance& instance) {
+    auto r = instance.flux("module stats job-manager");
+    return json::parse(r.out)["journal"]["listeners"].get<int>();
+}
+
+// Each listed job as a comparable text: id, state, name, burstable, and its spec.
+std::map<JobId, std::string> listed(FluxQueue& q) {
+    std::map<JobId, std::string> out;
+    for (const auto& j : list(q))
+        out[j->id()] = std::string(fluxburst::job_state_name(j->state())) + " " + j->name() +
+                       " " + std::to_string(j->burstable()) + " " + j->preferred_plugin() + " " +
+                       j->json()["spec"].dump();
+    return out;
+}
+}  // namespace
+
+TEST_CASE("jobspecs from the journal's backlog equal job-info's, without the environment, and the journal is cancelled") {
+    Fixture f;
+    std::vector<JobId> ids;
+    ids.push_back(f.instance.submit("-N2 --setattr=burstable --env=SECRET=hunter2 true"));
+    ids.push_back(f.instance.submit("-N2 --setattr=burstable='{\"plugin\": \"mock\"}' -n4 true"));
+    ids.push_back(f.instance.submit("-N2 --setattr=burst-scheduled=forged --setattr=burstable true"));
+    ids.push_back(f.instance.submit("-N3 --job-name=plain true"));
+    f.instance.wait_pending(ids.size());
+    const int listeners = journal_listeners(f.instance);  // job-list is one
+    FluxQueue::Options from_journal, from_lookups;
+    from_lookups.journal = false;
+    FluxQueue a(f.instance.uri(), from_journal), b(f.instance.uri(), from_lookups);
+    auto journal = listed(a);
+    auto lookups = listed(b);
+    REQUIRE(journal.size() == ids.size());
+    CHECK(journal == lookups);
+    for (const auto& [id, text] : journal) {
+        INFO(text);
+        CHECK(text.find("environment") == std::string::npos);
+        CHECK(text.find("hunter2") == std::string::npos);
+        CHECK(text.find("forged") == std::string::npos);  // a submitter's mark is never a mark
+    }
+    CHECK(journal[ids[1]].find("\"plugin\":\"mock\"") != std::string::npos);
+    // The backlog's stream ends with the listing: no listener is left behind,
+    // whatever the number of cycles on one connection.
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; ++i) CHECK(listed(a).size() == ids.size());
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
+    CHECK(journal_listeners(f.instance) == listeners);
+}
+
+TEST_CASE("with many more active jobs than listed ones, jobspecs are looked up, and the answer is the same") {
+    // The journal's backlog holds every active job: 12 pending jobs a constraint
+    // leaves out and one it lists make lookups cheaper (active > 4x listed).
+    Fixture f;
+    for (int i = 0; i < 12; ++i) f.instance.submit("-N2 --setattr=burstable --job-name=other true");
+    JobId wanted = f.instance.submit("-N2 --setattr=burstable --job-name=wanted true");
+    f.instance.wait_pending(13);
+    const int listeners = journal_listeners(f.instance);  // job-list is one
+    std::vector<std::string> said;
+    const fluxburst::LogLevel level = fluxburst::log_level();
+    fluxburst::set_log_level(fluxburst::LogLevel::Debug);
+    fluxburst::set_log_handler(
+        [&](fluxburst::LogLevel, const std::string& message) { said.push_back(message); });
+    FluxQueue::Options only;
+    only.constraint = {{"name", {"wanted"}}};
+    FluxQueue q(f.instance.uri(), only);
+    auto jobs = list(q);
+    fluxburst::set_log_handler(nullptr);
+    fluxburst::set_log_level(level);
+    REQUIRE(jobs.size() == 1);
+    CHECK(jobs[0]->id() == wanted);
+    CHECK(jobs[0]->burstable());
+    CHECK(jobs[0]->json()["spec"]["attributes"]["system"].count("environment") == 0);
+    bool looked_up = std::any_of(said.begin(), said.end(), [](const std::string& m) {
+        return m.find("1 listed, 13 active: jobspecs from job-info lookups") != std::string::npos;
+    });
+    CHECK(looked_up);
+    // Without the constraint, 13 of 13: from the journal.
+    said.clear();
+    fluxburst::set_log_level(fluxburst::LogLevel::Debug);
+    fluxburst::set_log_handler(
+        [&](fluxburst::LogLevel, const std::string& message) { said.push_back(message); });
+    FluxQueue all(f.instance.uri());
+    CHECK(list(all).size() == 13);
+    fluxburst::set_log_handler(nullptr);
+    fluxburst::set_log_level(level);
+    CHECK(std::any_of(said.begin(), said.end(), [](const std::string& m) {
+        return m.find("13 listed, 13 active: jobspecs from the journal") != std::string::npos;
+    }));
+    CHECK(journal_listeners(f.instance) == listeners);
 }
