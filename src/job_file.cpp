@@ -223,53 +223,41 @@ long unicode_escape(const char* p, const char* end) {
     return unit;
 }
 
-// The escapes of a string's inside, as JSON (RFC 8259) and nlohmann's parser
-// allow them: one of \" \\ \/ \b \f \n \r \t, or \uXXXX where a high surrogate
-// is followed by an escaped low one and a low one never stands alone. (Control
-// characters and UTF-8 are checked by simdjson's first stage over each element.)
-void check_escapes(const char* p, const char* end) {
-    for (;;) {
-        const void* found = std::memchr(p, '\\', static_cast<std::size_t>(end - p));
-        if (!found) return;
-        p = static_cast<const char*>(found) + 1;
-        if (p >= end) throw NotJson{"a bad escape in a string"};
-        switch (*p) {
-            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-                ++p;
-                continue;
-            default:
-                break;
-        }
-        long unit = unicode_escape(p, end);
-        if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF))
-            throw NotJson{"a bad escape in a string"};
-        p += 5;
-        if (unit >= 0xD800 && unit <= 0xDBFF) {
-            long low = (end - p >= 1 && *p == '\\') ? unicode_escape(p + 1, end) : -1;
-            if (low < 0xDC00 || low > 0xDFFF) throw NotJson{"a bad escape in a string"};
-            p += 6;
-        }
+// One escape, at the backslash `p` inside a string: as JSON (RFC 8259) and
+// nlohmann's parser allow them, one of \" \\ \/ \b \f \n \r \t, or \uXXXX where a
+// high surrogate is followed by an escaped low one and a low one never stands
+// alone. Returns just after it. (Control characters and UTF-8 are checked by
+// simdjson's first stage over each element.)
+const char* skip_escape(const char* p, const char* end) {
+    ++p;
+    if (p >= end) throw NotJson{"a bad escape in a string"};
+    switch (*p) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+            return p + 1;
+        default:
+            break;
     }
+    long unit = unicode_escape(p, end);
+    if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) throw NotJson{"a bad escape in a string"};
+    p += 5;
+    if (unit >= 0xD800 && unit <= 0xDBFF) {
+        long low = (end - p >= 1 && *p == '\\') ? unicode_escape(p + 1, end) : -1;
+        if (low < 0xDC00 || low > 0xDFFF) throw NotJson{"a bad escape in a string"};
+        p += 6;
+    }
+    return p;
 }
 
 // From an opening quote to just after its closing quote, its escapes checked.
+// A byte loop: the strings of a job are mostly short, where two memchr calls
+// (for the quote, then for a backslash before it) cost more than the loop.
 const char* skip_string(const char* p, const char* end) {
-    const char* from = p + 1;
-    const char* inside = from;
-    bool escapes = false;
+    ++p;
     for (;;) {
-        const void* found = std::memchr(from, '"', static_cast<std::size_t>(end - from));
-        if (!found) throw NotJson{"a string is not closed"};
-        const char* quote = static_cast<const char*>(found);
-        const char* slashes = quote;
-        while (slashes > from && slashes[-1] == '\\') --slashes;
-        if (((quote - slashes) & 1) == 0) {  // not escaped
-            if (escapes || std::memchr(inside, '\\', static_cast<std::size_t>(quote - inside)))
-                check_escapes(inside, quote);
-            return quote + 1;
-        }
-        escapes = true;
-        from = quote + 1;
+        while (p < end && *p != '"' && *p != '\\') ++p;
+        if (p >= end) throw NotJson{"a string is not closed"};
+        if (*p == '"') return p + 1;
+        p = skip_escape(p, end);
     }
 }
 
