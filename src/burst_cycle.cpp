@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "job_params.hpp"
+#include "job_ref.hpp"
 #include "logger.hpp"
 #include "plugin_call.hpp"
 #include "selector_summary.hpp"

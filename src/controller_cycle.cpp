@@ -14,6 +14,7 @@
 
 #include "controller_impl.hpp"
 #include "job_params.hpp"
+#include "job_ref.hpp"
 #include "plugin_call.hpp"
 #include "text.hpp"
 

@@ -2,6 +2,7 @@
 
 #include <fluxburst/atomic_file.hpp>
 #include <fluxburst/error.hpp>
+#include "job_ref.hpp"
 #include "logger.hpp"
 
 #include <algorithm>
@@ -221,9 +222,9 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         const Position* p = positions->find(mark.id);
         if (!p)
             throw QueueError(
-                fmt::format("{}: cannot mark job {} ({}) scheduled: the file no longer "
+                fmt::format("{}: cannot mark {} scheduled: the file no longer "
                             "holds it; nothing was written",
-                            describe(), job_id_f58(mark.id), mark.id));
+                            describe(), job_label(mark.id)));
         edits.push_back(Edit{p, &mark});
     }
     for (const Edit& edit : edits) {
@@ -240,9 +241,9 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         }
         if (marked)
             throw QueueError(fmt::format(
-                "{}: job {} ({}) is already marked scheduled; is another controller using this "
+                "{}: {} is already marked scheduled; is another controller using this "
                 "file? Nothing was written",
-                describe(), job_id_f58(edit.mark->id), edit.mark->id));
+                describe(), job_label(edit.mark->id)));
     }
     // In file order; a job marked twice is written once, as its first mark says.
     std::stable_sort(edits.begin(), edits.end(),
@@ -277,9 +278,9 @@ void FileQueue::mark_scheduled(const std::vector<JobMark>& marks) {
                 detail::JobFields fields;
                 if (auto bad = detail::fields_from_json(job, fields))
                     throw QueueError(
-                        fmt::format("{}: cannot mark job {} ({}) scheduled: {}; nothing was "
+                        fmt::format("{}: cannot mark {} scheduled: {}; nothing was "
                                     "written",
-                                    describe(), job_id_f58(mark.id), mark.id, *bad));
+                                    describe(), job_label(mark.id), *bad));
                 detail::mark_job_scheduled(job, mark.plugin);
                 edited = job.dump();
             }

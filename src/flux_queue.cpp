@@ -11,6 +11,7 @@
 #include <deque>
 #include <fluxburst/error.hpp>
 #include <fluxburst/flux_queue.hpp>
+#include "job_ref.hpp"
 #include "logger.hpp"
 #include <map>
 #include <optional>
@@ -31,10 +32,6 @@ namespace {
 double now_seconds() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-std::string job_where(JobId id) {
-    return fmt::format("job {} ({})", job_id_f58(id), id);
 }
 
 // On Flux the mark is the controller's memo; a jobspec attribute
@@ -157,7 +154,7 @@ struct FluxQueue::Impl {
                                  else if (r.errnum == ENOENT)
                                      gone(id);
                                  else if (first_error.empty())
-                                     first_error = job_where(id) + ": " + r.error;
+                                     first_error = job_label(id) + ": " + r.error;
                                  pump();
                                  return false;
                              });
@@ -417,17 +414,17 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
                             s.job["spec"] = proto::parse_jobspec_response(std::string(r.payload));
                             prepare_spec(s.job["spec"]);
                         } catch (const QueueError& e) {
-                            s.problem = QueueProblem{job_where(id), e.what()};
+                            s.problem = QueueProblem{job_label(id), e.what()};
                         }
                     } else if (r.errnum == ENOENT) {
                         s.problem = QueueProblem{
-                            job_where(id),
+                            job_label(id),
                             fmt::format("vanished between the listing and the lookup of its "
                                         "jobspec ({}); skipped",
                                         r.error)};
                     } else {
                         s.problem = QueueProblem{
-                            job_where(id), fmt::format("cannot read its jobspec: {}", r.error)};
+                            job_label(id), fmt::format("cannot read its jobspec: {}", r.error)};
                     }
                     s.ready = true;
                     --lookups;
@@ -510,7 +507,7 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
                 "job-list.list-id", proto::list_id_request(id, o.attrs).dump(), 0,
                 [&, id](const flux_session::Response& r) {
                     if (!r.ok()) {  // gone meanwhile: nothing to burst
-                        logger()->debug("{}: {}: {}", impl_->where(), job_where(id), r.error);
+                        logger()->debug("{}: {}: {}", impl_->where(), job_label(id), r.error);
                         return false;
                     }
                     nlohmann::json job = proto::parse_list_id_response(std::string(r.payload));
@@ -518,7 +515,7 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
                     logger()->debug(
                         "{}: {} added to the listing (job-list had not "
                         "caught up)",
-                        impl_->where(), job_where(id));
+                        impl_->where(), job_label(id));
                     listed.push_back(std::move(job));
                     pump();
                     return false;
@@ -596,19 +593,19 @@ JobPtr FluxQueue::lookup(JobId id) {
                      return false;
                  });
     if (!session.run(impl_->options.timeout))
-        impl_->timed_out("looking up " + job_where(id), session.in_flight());
+        impl_->timed_out("looking up " + job_label(id), session.in_flight());
     for (const auto* e : {&list_error, &info_error}) {
         if (!*e) continue;
         if ((*e)->errnum == ENOENT) return nullptr;
         throw QueueError(
-            fmt::format("{}: cannot look up {}: {}", impl_->where(), job_where(id), (*e)->error));
+            fmt::format("{}: cannot look up {}: {}", impl_->where(), job_label(id), (*e)->error));
     }
     drop_submitter_mark(spec);
     job["spec"] = std::move(spec);
     try {
         return Job::from_json(std::move(job));
     } catch (const JobError& e) {
-        throw QueueError(fmt::format("{}: {}: {}", impl_->where(), job_where(id), e.what()));
+        throw QueueError(fmt::format("{}: {}: {}", impl_->where(), job_label(id), e.what()));
     }
 }
 
@@ -631,11 +628,11 @@ std::optional<std::string> FluxQueue::state(JobId id) {
                      return false;
                  });
     if (!session.run(impl_->options.timeout))
-        impl_->timed_out("reading the state of " + job_where(id), 1);
+        impl_->timed_out("reading the state of " + job_label(id), 1);
     if (errnum == ENOENT) return std::nullopt;
     if (errnum)
         throw QueueError(fmt::format("{}: cannot read the state of {}: {}", impl_->where(),
-                                     job_where(id), error));
+                                     job_label(id), error));
     return result;
 }
 
@@ -644,7 +641,7 @@ void FluxQueue::mark_scheduled(const std::vector<JobMark>& marks) {
     for (const auto& m : marks) {
         if (m.plugin.empty())
             throw QueueError(fmt::format("{}: cannot mark {} scheduled: the plugin name is empty",
-                                         impl_->where(), job_where(m.id)));
+                                         impl_->where(), job_label(m.id)));
     }
     // At most once: with the journal, a job someone else marked meanwhile (a memo
     // that is not this controller's) is refused before anything is posted.
@@ -655,7 +652,7 @@ void FluxQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         for (const auto& m : marks) {
             auto it = memos.find(m.id);
             if (it != memos.end() && it->second != impl_->controller())
-                taken.push_back(fmt::format("{} (memo by {})", job_where(m.id),
+                taken.push_back(fmt::format("{} (memo by {})", job_label(m.id),
                                             it->second.empty() ? "someone else" : it->second));
         }
         if (!taken.empty()) {
@@ -707,7 +704,7 @@ void FluxQueue::mark_scheduled(const std::vector<JobMark>& marks) {
             reasons.push_back(fmt::format("and {} more", failed.size() - 5));
             break;
         }
-        reasons.push_back(fmt::format("{}: {}", job_where(id), why));
+        reasons.push_back(fmt::format("{}: {}", job_label(id), why));
     }
     std::string undo_text =
         undo.empty() ? "no memo was posted"
@@ -766,7 +763,7 @@ FluxQueue::WaitResult FluxQueue::wait_inactive(const std::vector<JobId>& ids, do
                 answered[id] = true;
                 if (!r.ok()) {
                     result.problems.push_back(QueueProblem{
-                        job_where(id), r.errnum == ENOENT ? "unknown to the instance" : r.error});
+                        job_label(id), r.errnum == ENOENT ? "unknown to the instance" : r.error});
                     return false;
                 }
                 nlohmann::json job = proto::parse_list_id_response(std::string(r.payload));

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "job_ref.hpp"
 #include "job_fields.hpp"
 
 namespace fluxburst {
@@ -384,7 +385,7 @@ JobPtr make_job(JobFields&& f, std::string raw, std::optional<nlohmann::json> js
     bool has_id = f.has_id;
     std::shared_ptr<Job> job = JobAccess::make(std::move(f), &why);
     if (!job) {
-        throw JobError(has_id ? fmt::format("job {} ({}): {}", job_id_f58(id), id, why) : why);
+        throw JobError(has_id ? job_label(id) + ": " + why : why);
     }
     if (json) JobAccess::set_json(*job, std::move(*json));
     if (!raw.empty()) JobAccess::set_raw(*job, std::move(raw));
@@ -423,7 +424,7 @@ const std::string& Job::scheduled_plugin() const {
 JobPtr Job::from_json(nlohmann::json job) {
     detail::JobFields f;
     if (auto bad = detail::fields_from_json(job, f)) {
-        throw JobError(f.has_id ? fmt::format("job {} ({}): {}", job_id_f58(f.id), f.id, *bad)
+        throw JobError(f.has_id ? job_label(f.id) + ": " + *bad
                                 : *bad);
     }
     return detail::make_job(std::move(f), std::string(), std::move(job));
@@ -440,7 +441,7 @@ JobPtr Job::parse(std::string_view text) {
     }
     detail::JobFields f;
     if (auto bad = detail::fields_from_json(job, f)) {
-        throw JobError(f.has_id ? fmt::format("job {} ({}): {}", job_id_f58(f.id), f.id, *bad)
+        throw JobError(f.has_id ? job_label(f.id) + ": " + *bad
                                 : *bad);
     }
     return detail::make_job(std::move(f), std::string(text), std::move(job));

@@ -1,18 +1,11 @@
 #include "job_params.hpp"
+#include "job_ref.hpp"
 
 #include <fluxburst/error.hpp>
 
 #include <fmt/format.h>
 
 namespace fluxburst {
-
-std::string job_ref(JobId id) {
-    return fmt::format("{} ({})", job_id_f58(id), id);
-}
-
-std::string job_label(JobId id) {
-    return "job " + job_ref(id);
-}
 
 nlohmann::json job_params_for(const BurstPlugin& p, const Job& job) {
     const nlohmann::json& options = job.burst_options();

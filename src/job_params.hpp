@@ -12,12 +12,9 @@
 #include <fluxburst/job.hpp>
 #include <fluxburst/plugin.hpp>
 
-namespace fluxburst {
+#include "job_ref.hpp"
 
-/// "ƒ3 (2)": a job's F58 id, then its decimal one.
-std::string job_ref(JobId id);
-/// "job ƒ3 (2)": how messages name a job.
-std::string job_label(JobId id);
+namespace fluxburst {
 
 /// The values the job's burst options give plugin p's per-job parameters; null
 /// when it sets none (no allocation: the cycle asks this per job and plugin, and

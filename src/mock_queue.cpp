@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "job_ref.hpp"
 #include "job_fields.hpp"
 
 namespace fluxburst {
@@ -87,12 +88,12 @@ void MockQueue::mark_scheduled(const std::vector<JobMark>& marks) {
         Entry* target = find(mark.id);
         if (!target)
             throw QueueError(
-                fmt::format("mock queue: cannot mark job {} ({}) scheduled: no such job",
-                            job_id_f58(mark.id), mark.id));
+                fmt::format("mock queue: cannot mark {} scheduled: no such job",
+                            job_label(mark.id)));
         if (target->job && target->job->burst_scheduled())
             throw QueueError(fmt::format(
-                "mock queue: job {} ({}) is already marked scheduled (to '{}'); nothing was marked",
-                job_id_f58(mark.id), mark.id, target->job->scheduled_plugin()));
+                "mock queue: {} is already marked scheduled (to '{}'); nothing was marked",
+                job_label(mark.id), target->job->scheduled_plugin()));
         targets.push_back(target);
     }
     for (std::size_t i = 0; i < marks.size(); ++i) {
