@@ -474,10 +474,15 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
     };
     auto decide = [&] {
         if (specs != Specs::deciding || !listing_done || !stats_answered) return;
-        bool journal = active_jobs && !listed.empty() &&
-                       *active_jobs <= journal_active_ratio * listed.size();
-        logger()->debug("{}: {} listed, {} active: jobspecs from {}", impl_->where(),
-                        listed.size(), active_jobs ? std::to_string(*active_jobs) : "?",
+        // The jobs whose jobspec is wanted: not those `want` turns down by their
+        // job-list entry (a controller's queue holds many jobs it marked already).
+        std::size_t to_read = 0;
+        for (const auto& job : listed)
+            if (!want || want(JobSummary{true, has_memo(job)})) ++to_read;
+        bool journal =
+            active_jobs && to_read > 0 && *active_jobs <= journal_active_ratio * to_read;
+        logger()->debug("{}: {} to read, {} active: jobspecs from {}", impl_->where(), to_read,
+                        active_jobs ? std::to_string(*active_jobs) : "?",
                         journal ? "the journal" : "job-info lookups");
         specs = journal ? Specs::journal : Specs::lookups;
         if (journal) start_journal();

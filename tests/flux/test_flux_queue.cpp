@@ -369,7 +369,7 @@ TEST_CASE("with many more active jobs than listed ones, jobspecs are looked up, 
     CHECK(jobs[0]->burstable());
     CHECK(jobs[0]->json()["spec"]["attributes"]["system"].count("environment") == 0);
     bool looked_up = std::any_of(said.begin(), said.end(), [](const std::string& m) {
-        return m.find("1 listed, 13 active: jobspecs from job-info lookups") != std::string::npos;
+        return m.find("1 to read, 13 active: jobspecs from job-info lookups") != std::string::npos;
     });
     CHECK(looked_up);
     // Without the constraint, 13 of 13: from the journal.
@@ -382,7 +382,25 @@ TEST_CASE("with many more active jobs than listed ones, jobspecs are looked up, 
     fluxburst::set_log_handler(nullptr);
     fluxburst::set_log_level(level);
     CHECK(std::any_of(said.begin(), said.end(), [](const std::string& m) {
-        return m.find("13 listed, 13 active: jobspecs from the journal") != std::string::npos;
+        return m.find("13 to read, 13 active: jobspecs from the journal") != std::string::npos;
+    }));
+    // Once a cycle has marked the 13, a new job is the only one to read: its
+    // jobspec is looked up, not read from a backlog of 14.
+    said.clear();
+    auto client = mock_client(std::make_shared<FluxQueue>(f.instance.uri()));
+    CHECK(client->run_burst().assignments.size() == 13);
+    JobId late = f.instance.submit("-N2 --setattr=burstable --job-name=late true");
+    f.instance.wait_pending(14);
+    fluxburst::set_log_level(fluxburst::LogLevel::Debug);
+    fluxburst::set_log_handler(
+        [&](fluxburst::LogLevel, const std::string& message) { said.push_back(message); });
+    auto report = client->run_burst();
+    fluxburst::set_log_handler(nullptr);
+    fluxburst::set_log_level(level);
+    REQUIRE(report.assignments.size() == 1);
+    CHECK(report.assignments[0].id == late);
+    CHECK(std::any_of(said.begin(), said.end(), [](const std::string& m) {
+        return m.find("1 to read, 14 active: jobspecs from job-info lookups") != std::string::npos;
     }));
     CHECK(journal_listeners(f.instance) == listeners);
 }
