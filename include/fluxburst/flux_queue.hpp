@@ -58,7 +58,8 @@ public:
         /// Read the jobspecs of listed jobs from the job manager's events journal
         /// (its backlog: one streaming request answers for every active job)
         /// rather than one job-info.lookup each, when the active jobs are at most
-        /// four times the listed ones. A job the backlog does not show, or a
+        /// four times the jobspecs to read (listed jobs not turned down by their
+        /// job-list entry). A job the backlog does not show, or a
         /// journal the caller may not read (a guest), is looked up as before.
         bool journal = true;
     };
