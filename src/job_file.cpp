@@ -292,8 +292,13 @@ bool number_is_finite(std::string_view number) {
     std::size_t point = digits.find('.');
     std::string_view whole = digits.substr(0, point);
     std::size_t lead = whole.find_first_not_of('0');
-    if (lead != std::string_view::npos) return exp10 + static_cast<long long>(whole.size() - lead) - 1 < 0;
-    return true;  // 0.000…: the value is below 1, so out of range means too small
+    if (lead != std::string_view::npos)
+        return exp10 + static_cast<long long>(whole.size() - lead) - 1 < 0;
+    if (point == std::string_view::npos) return true;  // zero
+    std::string_view fraction = digits.substr(point + 1);
+    lead = fraction.find_first_not_of('0');
+    if (lead == std::string_view::npos) return true;  // zero
+    return exp10 - static_cast<long long>(lead) - 1 < 0;
 }
 
 // A number, true, false or null: from its first byte to just after it, checked

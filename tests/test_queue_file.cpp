@@ -263,7 +263,8 @@ TEST_CASE("a job whose text is not JSON anywhere makes the file malformed, as nl
         // JSON
         "[2, {\"type\": \"node\"}]", "-0", "0.5e-3", "1E+2", "18446744073709551616",
         "123456789012345678901234567890", "1e308", "\"\\u00e9\\/\\b\\f\\n\\r\\t\\\\\\\"\"",
-        "\"\\ud83d\\ude00\"", "\"\xc3\xa9\"", "[[], {}, [{}]]", "{\"\": null}", "1e999", "-1e999"};
+        "\"\\ud83d\\ude00\"", "\"\xc3\xa9\"", "[[], {}, [{}]]", "{\"\": null}", "1e999", "-1e999", "0.000001e400", "-0.00e999",
+        "0.0001e-400", "1e-400", "100e306", "0.1e309", "1.7976931348623157e308", "1.8e308"};
     // Where a fragment stands: a member the fast path skips, one it reads, inside
     // spec.resources and attributes.system, and an element that is not a job.
     const std::vector<std::pair<std::string, std::string>> places = {
