@@ -401,6 +401,7 @@ std::size_t FluxQueue::scan_jobs(const std::function<void(JobPtr job)>& visit,
                     journal_specs.erase(known);
                     prepare_spec(slot.job["spec"]);
                     slot.ready = true;
+                    deliver();  // at once: the jobs are not all held
                     continue;
                 }
             }
