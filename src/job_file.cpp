@@ -398,7 +398,11 @@ void check_member(const char* p, std::size_t size) {
     if (!nlohmann::json::accept(std::string_view(p, size))) throw NotJson{"a bad value"};
 }
 
+// A member name of the top-level object: checked whole by nlohmann's parser (its
+// UTF-8 and control characters too: no element's first stage reads it).
 std::string member_name(const char* begin, const char* end) {
+    std::string_view quoted(begin, static_cast<std::size_t>(end - begin));
+    if (!nlohmann::json::accept(quoted)) throw NotJson{"a bad member name"};
     std::string_view inner(begin + 1, static_cast<std::size_t>(end - begin - 2));
     if (inner.find('\\') == std::string_view::npos) return std::string(inner);
     try {
@@ -833,6 +837,10 @@ std::optional<std::string> read_fast(const Element& element, detail::JobFields& 
 std::optional<std::string> read_fields(const Element& element, detail::JobFields& fields) {
     int depth = element.depth >= 0 ? element.depth : detail::text_depth(element.raw, max_job_depth);
     if (depth > max_job_depth) {
+        // Not read, but still JSON or not as a whole (its strings' UTF-8 and
+        // control characters): nlohmann's parser checks it without recursion.
+        if (!nlohmann::json::accept(element.raw))
+            throw QueueError(fmt::format("element {} is not valid JSON", element.index));
         fields = detail::JobFields{};
         fields.has_id = read_id(element, fields.id);  // to name it
         return fmt::format("the job is nested deeper than {} levels", max_job_depth);

@@ -116,12 +116,15 @@ TEST_CASE("FileQueue finds each element whatever its strings and the other membe
 TEST_CASE("a jobs file whose other members are not JSON is malformed as a whole") {
     // The walk checks every member, not only "jobs" (a bad one used to pass).
     test::TempDir dir;
-    for (const char* text :
-         {R"({"x": tru, "jobs": [{"id": 1, "spec": {}}]})",
+    for (const std::string& text : std::vector<std::string>{
+             R"({"x": tru, "jobs": [{"id": 1, "spec": {}}]})",
           R"({"jobs": [{"id": 1, "spec": {}}], "x": [1 2]})", R"({"x": "\q", "jobs": []})",
           R"([{"id": 1, "spec": {}}] ])", R"([{"id": 1, "spec": {]}])",
           R"([{"id": 1, "spec": {}},])", R"([{"id": 1, "spec": {}} {"id": 2, "spec": {}}])",
-          "\xEF\xBB\xBF[]"}) {
+          "\xEF\xBB\xBF[]", "{\"jobs\": [], \"\xF8\": 1}", "{\"\x01\": 1, \"jobs\": []}",
+          "{\"jo\xC3\": 1, \"jobs\": []}",
+          "[{\"id\": 1, \"x\": " + std::string(150, '[') + "\"\xF8\"" + std::string(150, ']') +
+              "}]"}) {
         test::write_text(dir.file("q.json"), text);
         FileQueue q(dir.file("q.json"));
         INFO(text);
